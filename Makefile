@@ -1,0 +1,73 @@
+# roamx — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# WeasyPrint renders the PDF with Pango and HarfBuzz.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# Tests also read PDFs back (poppler-utils) and drive a real browser (Debian's chromium).
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+
+# The demo server runs with DEBUG on an embedded SQLite database.
+DEMO_ENV := DEBUG=1
+
+.PHONY: run test lint format bench system-run system-test venv install install-test migrate demo worker clean
+
+run: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py load_framework
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	@echo
+	@echo "  roamx is running on http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password roamx-demo): researcher, lead, reviewer (MAB member), staff, admin"
+	@echo
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-test
+	@set -e; for script in benchmarks/*.py; do \
+	  [ -e "$$script" ] || { echo "no benchmarks yet"; break; }; \
+	  echo "== $$script"; DEBUG=1 $(BIN)/python "$$script"; \
+	done
+
+worker: install
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker
+
+system-run:
+	@scripts/system-packages.sh $(RUN_DEBS)
+
+system-test:
+	@scripts/system-packages.sh $(TEST_DEBS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamps make a second run reuse what is installed until pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: system-run $(VENV)/.installed
+
+install-test: system-test $(VENV)/.installed-test
+
+clean:
+	rm -rf $(VENV) .pytest_cache

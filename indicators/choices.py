@@ -1,0 +1,30 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CategoryCode(models.TextChoices):
+    RIGHTS = "R", _("Rights")
+    OPENNESS = "O", _("Openness")
+    ACCESS = "A", _("Accessibility to all")
+    MULTISTAKEHOLDER = "M", _("Multistakeholder participation")
+    CROSS_CUTTING = "X", _("Cross-cutting issues")
+    CONTEXTUAL = "C", _("Contextual indicators")
+
+
+class ContextGroup(models.TextChoices):
+    ECONOMIC = "economic", _("Economic")
+    DEMOGRAPHIC = "demographic", _("Demographic")
+    DEVELOPMENT = "development", _("Development")
+    EQUALITY = "equality", _("Equality")
+    GOVERNANCE = "governance", _("Governance")
+    ICT = "ict", _("ICT development")
+
+
+class IndicatorKind(models.TextChoices):
+    QUANTITATIVE = "quantitative", _("Quantitative")
+    QUALITATIVE = "qualitative", _("Qualitative")
+
+
+class Wording(models.TextChoices):
+    VERIFIED = "verified", _("Verified against the publication")
+    RECONSTRUCTED = "reconstructed", _("Reconstructed")

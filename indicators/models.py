@@ -1,0 +1,132 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from indicators.choices import CategoryCode, ContextGroup, IndicatorKind, Wording
+
+
+class Timestamped(models.Model):
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Framework(Timestamped):
+    """One edition of the indicators, e.g. UNESCO's 2019 Internet Universality Indicators."""
+
+    code = models.SlugField(_("edition"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    licence = models.CharField(_("licence"), max_length=100)
+    licence_url = models.URLField(_("licence URL"), blank=True)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    source_url = models.URLField(_("source URL"), blank=True)
+    credit = models.TextField(_("credit"), blank=True)
+
+    class Meta:
+        ordering = ["-year", "code"]
+
+    def __str__(self):
+        return f"{self.title} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("indicators:framework", kwargs={"edition": self.code})
+
+
+class Category(Timestamped):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="categories")
+    code = models.CharField(_("code"), max_length=1, choices=CategoryCode.choices)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "order"]
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="%(app_label)s_%(class)s_unique_code")
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+
+class Theme(Timestamped):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="themes")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="themes")
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="%(app_label)s_%(class)s_unique_code")
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+
+class Question(Timestamped):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="questions")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="questions")
+    code = models.CharField(_("code"), max_length=10)
+    text = models.TextField(_("question"))
+    wording = models.CharField(_("wording"), max_length=20, choices=Wording.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="%(app_label)s_%(class)s_unique_code")
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.text}"
+
+
+class Indicator(Timestamped):
+    """One indicator. ROAM-X indicators answer a question; contextual ones belong to a group instead."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="indicators")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="indicators")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="indicators", null=True, blank=True
+    )
+    context_group = models.CharField(
+        _("contextual group"), max_length=20, choices=ContextGroup.choices, blank=True
+    )
+    code = models.CharField(_("code"), max_length=12)
+    text = models.TextField(_("indicator"))
+    is_core = models.BooleanField(_("core"), default=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=IndicatorKind.choices)
+    sources = models.TextField(_("sources and means of verification"))
+    wording = models.CharField(_("wording"), max_length=20, choices=Wording.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="%(app_label)s_%(class)s_unique_code"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(question__isnull=False, context_group="")
+                    | models.Q(question__isnull=True, is_core=False) & ~models.Q(context_group="")
+                ),
+                name="%(app_label)s_%(class)s_question_xor_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.text}"
+
+    def get_absolute_url(self):
+        return reverse("indicators:indicator", kwargs={"edition": self.framework.code, "code": self.code})
+
+    @property
+    def is_reconstructed(self):
+        return self.wording == Wording.RECONSTRUCTED

@@ -1,0 +1,17 @@
+"""Test settings: the real settings with test conveniences; DATABASE_URL still selects the database."""
+
+import os
+
+os.environ.setdefault("ROAMX_TESTING", "1")
+
+from roamx.settings import *  # noqa: E402,F403
+from roamx.settings import BASE_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
