@@ -3,7 +3,10 @@ import io
 import pytest
 from django.core.management import call_command
 
+from assessments.choices import Role, StakeholderGroup
+from assessments.services import create_assessment
 from indicators.models import Framework
+from tests.factories import MembershipFactory, UserFactory
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +40,37 @@ def superuser(django_user_model):
 @pytest.fixture
 def staff_user(django_user_model):
     return django_user_model.objects.create_user("clerk", password="pw-clerk-1", is_staff=True)
+
+
+@pytest.fixture
+def assessment(framework):
+    """A core-scope assessment of Cambodia (109 core + 21 contextual findings)."""
+    return create_assessment(
+        code="khm-2023",
+        title="Assessing Internet Development in Cambodia",
+        country_code="KHM",
+        country_name="Cambodia",
+        framework=framework,
+    )
+
+
+@pytest.fixture
+def members(assessment):
+    """The base set of users for permission tests: one per role, plus an outsider."""
+    users = {
+        "lead": UserFactory(username="lead", is_staff=True),
+        "researcher": UserFactory(username="researcher", is_staff=True),
+        "mab": UserFactory(username="mab"),
+        "staff": UserFactory(username="staffer", is_staff=True),
+        "outsider": UserFactory(username="outsider", is_staff=True),
+    }
+    MembershipFactory(assessment=assessment, user=users["lead"], role=Role.LEAD)
+    MembershipFactory(assessment=assessment, user=users["researcher"], role=Role.RESEARCHER)
+    MembershipFactory(
+        assessment=assessment,
+        user=users["mab"],
+        role=Role.MAB,
+        stakeholder_group=StakeholderGroup.CIVIL_SOCIETY,
+    )
+    MembershipFactory(assessment=assessment, user=users["staff"], role=Role.STAFF)
+    return users

@@ -1,0 +1,277 @@
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from assessments.choices import (
+    DEFAULT_SCALE,
+    MAX_SCALE_LEVELS,
+    Confidence,
+    Disaggregation,
+    FindingStatus,
+    Phase,
+    Role,
+    Scope,
+    SourceType,
+    SpecialScore,
+    StakeholderGroup,
+)
+from indicators.models import Framework, Indicator, Timestamped
+
+
+def default_scale():
+    return list(DEFAULT_SCALE)
+
+
+class Assessment(Timestamped):
+    """One national assessment of a country against a framework edition."""
+
+    code = models.SlugField(
+        _("short code"), max_length=40, unique=True, help_text=_("Used in URLs, e.g. khm-2023.")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    country_code = models.CharField(
+        _("country code"),
+        max_length=3,
+        validators=[RegexValidator(r"^[A-Z]{2,3}$", _("Use the ISO 3166 code in capitals, e.g. KH or KHM."))],
+        help_text=_("ISO 3166-1 code, e.g. KHM."),
+    )
+    country_name = models.CharField(_("country"), max_length=100)
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("framework edition")
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.CORE)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, default=Phase.SETUP)
+    scale = models.JSONField(
+        _("score scale"),
+        default=default_scale,
+        help_text=_("Names of the score levels, lowest first (2 to 10 levels)."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__isnull=True)
+                | models.Q(period_start__isnull=True)
+                | models.Q(period_end__gte=models.F("period_start")),
+                name="%(app_label)s_%(class)s_period_order",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        scale = self.scale
+        if not isinstance(scale, list) or not 2 <= len(scale) <= MAX_SCALE_LEVELS:
+            raise ValidationError({"scale": _("The scale needs 2 to 10 named levels.")})
+        if not all(isinstance(level, str) and level.strip() for level in scale):
+            raise ValidationError({"scale": _("Every level needs a name.")})
+
+    @property
+    def is_validated(self):
+        return self.phase in (Phase.VALIDATION, Phase.PUBLISHED)
+
+    def score_label(self, score):
+        if score is None or not 1 <= score <= len(self.scale):
+            return ""
+        return self.scale[score - 1]
+
+
+class Membership(Timestamped):
+    """A person's one role in one assessment."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    stakeholder_group = models.CharField(
+        _("stakeholder group"),
+        max_length=20,
+        choices=StakeholderGroup.choices,
+        blank=True,
+        help_text=_("For MAB members: the group they represent."),
+    )
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["assessment", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "user"], name="%(app_label)s_%(class)s_one_role")
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.assessment.code})"
+
+
+class Source(Timestamped):
+    """A citable source; one source can support several findings of the same assessment."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="sources")
+    type = models.CharField(_("type"), max_length=20, choices=SourceType.choices)
+    title = models.CharField(_("title"), max_length=500)
+    author = models.CharField(_("author or publisher"), max_length=300, blank=True)
+    published = models.DateField(_("date"), null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    accessed = models.DateField(_("date accessed"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "title"]
+
+    def __str__(self):
+        return f"{self.title}" + (f" ({self.author})" if self.author else "")
+
+
+class Finding(Timestamped):
+    """The research team's evidence and judgement for one indicator in an assessment's scope."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="findings")
+    status = models.CharField(
+        _("status"), max_length=20, choices=FindingStatus.choices, default=FindingStatus.NOT_STARTED
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SCALE_LEVELS)],
+    )
+    special_score = models.CharField(
+        _("no score because"), max_length=20, choices=SpecialScore.choices, blank=True
+    )
+    narrative = models.TextField(_("narrative evidence"), blank=True, help_text=_("Markdown."))
+    confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_findings",
+        verbose_name=_("assignee"),
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    archived = models.BooleanField(
+        _("archived"), default=False, help_text=_("Outside the current scope; its evidence is kept.")
+    )
+    sources = models.ManyToManyField(Source, through="Citation", related_name="findings", blank=True)
+    # Optimistic concurrency: every save increments it; a save based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assessment", "indicator__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "indicator"], name="%(app_label)s_%(class)s_one_per_indicator"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True)
+                | models.Q(score__gte=1, score__lte=MAX_SCALE_LEVELS, special_score=""),
+                name="%(app_label)s_%(class)s_score_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} — {self.assessment.code}"
+
+    def clean(self):
+        if self.score is not None and self.assessment_id and self.score > len(self.assessment.scale):
+            raise ValidationError(
+                {"score": _("The score must be between 1 and %(n)d.") % {"n": len(self.assessment.scale)}}
+            )
+        if self.score is not None and self.special_score:
+            raise ValidationError({"special_score": _("Give a score or a reason for no score, not both.")})
+
+    @property
+    def score_display(self):
+        if self.special_score:
+            return self.get_special_score_display()
+        if self.score is None:
+            return ""
+        return f"{self.score} — {self.assessment.score_label(self.score)}"
+
+
+class Citation(Timestamped):
+    """A source cited as evidence for a finding."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="citations")
+    locator = models.CharField(_("page or section"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["finding", "created"]
+        constraints = [
+            models.UniqueConstraint(fields=["finding", "source"], name="%(app_label)s_%(class)s_once")
+        ]
+
+    def __str__(self):
+        return f"{self.finding} ← {self.source}"
+
+    def clean(self):
+        if self.finding_id and self.source_id and self.finding.assessment_id != self.source.assessment_id:
+            raise ValidationError(_("A finding can only cite sources of its own assessment."))
+
+
+class DataPoint(Timestamped):
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="data_points")
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    unit = models.CharField(_("unit"), max_length=50, blank=True, help_text=_("e.g. %, USD, per 100 people"))
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
+    )
+    disaggregation = models.CharField(
+        _("disaggregation"), max_length=20, choices=Disaggregation.choices, default=Disaggregation.TOTAL
+    )
+    group = models.CharField(
+        _("group"), max_length=100, blank=True, help_text=_("e.g. female, rural, 15–24 years")
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="data_points"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["finding", "year", "disaggregation", "group"]
+
+    def __str__(self):
+        label = f" ({self.group})" if self.group else ""
+        return f"{self.value.normalize():f} {self.unit} in {self.year}{label}".replace("  ", " ")
+
+
+def attachment_path(instance, filename):
+    """An unguessable name: the original name is kept in the database only."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"attachments/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(Timestamped):
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(default=0)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["finding", "created"]
+
+    def __str__(self):
+        return self.original_name

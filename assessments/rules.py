@@ -1,0 +1,91 @@
+"""Who may do what in an assessment: the one access helper that pages, admin, API and PDF all use.
+
+An outsider (not a member) gets 404 — the assessment does not exist for them; a member whose role does
+not allow an action gets 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+
+from assessments.choices import Role
+
+
+class Perm(models.TextChoices):
+    VIEW = "view", "view the assessment"
+    EDIT_EVIDENCE = "edit_evidence", "edit findings and evidence"
+    MANAGE = "manage", "change the assessment and its members"
+    COMMENT = "comment", "comment"
+    RESOLVE_COMMENTS = "resolve_comments", "resolve comments"
+    VALIDATE = "validate", "endorse findings or ask for revision"
+    EDIT_REPORT = "edit_report", "write report content"
+    EXPORT = "export", "export the report"
+    DOWNLOAD = "download", "download exported reports"
+
+
+ROLE_PERMS = {
+    Role.LEAD: {
+        Perm.VIEW,
+        Perm.EDIT_EVIDENCE,
+        Perm.MANAGE,
+        Perm.COMMENT,
+        Perm.RESOLVE_COMMENTS,
+        Perm.EDIT_REPORT,
+        Perm.EXPORT,
+        Perm.DOWNLOAD,
+    },
+    Role.RESEARCHER: {
+        Perm.VIEW,
+        Perm.EDIT_EVIDENCE,
+        Perm.COMMENT,
+        Perm.RESOLVE_COMMENTS,
+        Perm.EDIT_REPORT,
+        Perm.DOWNLOAD,
+    },
+    Role.MAB: {Perm.VIEW, Perm.COMMENT, Perm.VALIDATE, Perm.DOWNLOAD},
+    Role.STAFF: {Perm.VIEW, Perm.COMMENT, Perm.EXPORT, Perm.DOWNLOAD},
+}
+EVIDENCE_ROLES = [role for role, perms in ROLE_PERMS.items() if Perm.EDIT_EVIDENCE in perms]
+
+
+def role_of(user, assessment):
+    """The user's role in the assessment, or None. Cached per request on the user object."""
+    if not user.is_authenticated:
+        return None
+    cache = user.__dict__.setdefault("_roamx_roles", {})
+    if assessment.pk not in cache:
+        membership = assessment.memberships.filter(user=user).only("role").first()
+        cache[assessment.pk] = membership.role if membership else None
+    return cache[assessment.pk]
+
+
+def perms_for(user, assessment):
+    if user.is_authenticated and user.is_superuser:
+        return set(Perm)
+    role = role_of(user, assessment)
+    return set(ROLE_PERMS.get(role, ()))
+
+
+def can(user, assessment, perm):
+    return perm in perms_for(user, assessment)
+
+
+def check(user, assessment, perm=Perm.VIEW):
+    """Raise Http404 for outsiders and PermissionDenied for members without ``perm``."""
+    perms = perms_for(user, assessment)
+    if Perm.VIEW not in perms:
+        raise Http404("No such assessment.")
+    if perm not in perms:
+        raise PermissionDenied(f"Your role does not allow you to {Perm(perm).label}.")
+    return perms
+
+
+def get_assessment_for(user, code, perm=Perm.VIEW, queryset=None):
+    """The assessment with this code, if the user may ``perm`` it (404 for outsiders, 403 otherwise)."""
+    from assessments.models import Assessment
+
+    assessment = (queryset if queryset is not None else Assessment.objects).filter(code=code).first()
+    if assessment is None:
+        raise Http404("No such assessment.")
+    check(user, assessment, perm)
+    return assessment

@@ -1,0 +1,118 @@
+"""The writes: each changes state in one transaction and is recorded in the history."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from assessments.choices import TRANSITIONS, FindingStatus
+from assessments.models import Assessment, Finding
+from assessments.queries import in_scope_indicators
+
+
+class EditConflict(Exception):
+    """Someone else saved the finding since this edit began. ``changes`` says what they changed."""
+
+    def __init__(self, finding, changes):
+        self.finding = finding
+        self.changes = changes
+        who = finding.updated_by.get_full_name() or finding.updated_by.username if finding.updated_by else "?"
+        super().__init__(
+            _("%(who)s saved this finding while you were editing it (version %(v)d).")
+            % {"who": who, "v": finding.version}
+        )
+
+
+@transaction.atomic
+def create_assessment(*, created_by=None, **fields):
+    assessment = Assessment(created_by=created_by, **fields)
+    assessment.full_clean()
+    assessment.save()
+    sync_findings(assessment)
+    return assessment
+
+
+@transaction.atomic
+def sync_findings(assessment):
+    """One finding per indicator in scope: create missing ones, archive those out of scope (keeping
+    their evidence) and bring archived ones back when the scope widens again."""
+    wanted = set(in_scope_indicators(assessment).values_list("pk", flat=True))
+    existing = dict(Finding.objects.filter(assessment=assessment).values_list("indicator_id", "archived"))
+    bulk_create_with_history(
+        [Finding(assessment=assessment, indicator_id=pk) for pk in sorted(wanted - existing.keys())],
+        Finding,
+        default_user=assessment.created_by,
+        default_change_reason="created with the assessment's scope",
+    )
+    to_archive = [pk for pk, archived in existing.items() if pk not in wanted and not archived]
+    to_restore = [pk for pk, archived in existing.items() if pk in wanted and archived]
+    Finding.objects.filter(assessment=assessment, indicator_id__in=to_archive).update(archived=True)
+    Finding.objects.filter(assessment=assessment, indicator_id__in=to_restore).update(archived=False)
+    return {
+        "created": len(wanted - existing.keys()),
+        "archived": len(to_archive),
+        "restored": len(to_restore),
+    }
+
+
+@transaction.atomic
+def change_scope(assessment, scope):
+    assessment.scope = scope
+    assessment.save(update_fields=["scope", "updated"])
+    return sync_findings(assessment)
+
+
+def allowed_transitions(status):
+    return TRANSITIONS.get(FindingStatus(status), set())
+
+
+def check_transition(old, new):
+    if old != new and new not in allowed_transitions(old):
+        raise ValidationError(
+            {
+                "status": _("A finding cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": FindingStatus(old).label, "new": FindingStatus(new).label}
+            }
+        )
+
+
+IGNORED_IN_DIFF = {"version", "updated", "updated_by", "created"}
+
+
+def changed_fields(finding, since_version):
+    """What changed on the finding after ``since_version``: [(field label, old, new)], from its history."""
+    history = finding.history.order_by("-history_date", "-history_id")
+    base = history.filter(version__lte=since_version).first()
+    latest = history.first()
+    if base is None or latest is None or base.pk == latest.pk:
+        return []
+    delta = latest.diff_against(base, excluded_fields=IGNORED_IN_DIFF)
+    labels = {f.name: str(f.verbose_name) for f in Finding._meta.fields}
+    return [(labels.get(c.field, c.field), c.old, c.new) for c in delta.changes]
+
+
+@transaction.atomic
+def save_finding(finding, *, by, expected_version, fields):
+    """Save ``fields`` on the finding if nobody saved it since ``expected_version``; else EditConflict.
+
+    The check and the increment are one UPDATE, so two simultaneous saves cannot both pass.
+    """
+    if "status" in fields:
+        check_transition(finding.status, fields["status"])
+    for name, value in fields.items():
+        setattr(finding, name, value)
+    finding.full_clean(exclude=["assessment", "indicator", "updated_by", "assignee"])
+    updated = Finding.objects.filter(pk=finding.pk, version=expected_version).update(version=F("version") + 1)
+    if not updated:
+        current = Finding.objects.select_related("updated_by").get(pk=finding.pk)
+        raise EditConflict(current, changed_fields(current, expected_version))
+    finding.version = expected_version + 1
+    finding.updated_by = by
+    finding._history_user = by
+    finding.save()
+    return finding
+
+
+def transition(finding, new_status, *, by):
+    return save_finding(finding, by=by, expected_version=finding.version, fields={"status": new_status})
