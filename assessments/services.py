@@ -17,7 +17,8 @@ class EditConflict(Exception):
     def __init__(self, finding, changes):
         self.finding = finding
         self.changes = changes
-        who = finding.updated_by.get_full_name() or finding.updated_by.username if finding.updated_by else "?"
+        user = finding.updated_by
+        who = (user.get_full_name() or user.username) if user else _("Someone")
         super().__init__(
             _("%(who)s saved this finding while you were editing it (version %(v)d).")
             % {"who": who, "v": finding.version}

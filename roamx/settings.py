@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "simple_history",
     "indicators",
     "assessments",
+    "review",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,9 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("framework/", include("indicators.urls")),
+    path("a/", include("assessments.urls")),
+    path("a/", include("review.urls")),
+    path("a/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
