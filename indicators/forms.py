@@ -7,6 +7,7 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 class FrameworkImportForm(forms.Form):
     edition = forms.SlugField(
         label=_("Edition"),
+        initial="iui-2019",
         help_text=_("An existing edition to update (e.g. iui-2019), or a new code to create one."),
     )
     file = forms.FileField(label=_("CSV or XLSX file"), help_text=_("Columns as documented in the README."))
