@@ -7,7 +7,8 @@ import markdown
 import nh3
 from django.utils.safestring import mark_safe
 
-TOKENS = re.compile(r"\s+|[^\s]+")
+# Words, single punctuation marks and runs of whitespace: "2015" → "2015, amended" shows only the insertion.
+TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 def render_markdown(text):
@@ -16,12 +17,17 @@ def render_markdown(text):
     return mark_safe(nh3.clean(html, link_rel="noopener noreferrer nofollow"))
 
 
+def normalise_newlines(text):
+    """Browsers send textarea lines ending in CRLF; stored text uses LF so diffs show no phantom changes."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def word_diff(old, new):
     """[(op, text)] with op in equal / insert / delete, word by word (whitespace kept).
 
     The template escapes every piece, so a diff can never inject markup.
     """
-    a, b = TOKENS.findall(old or ""), TOKENS.findall(new or "")
+    a, b = TOKENS.findall(normalise_newlines(old)), TOKENS.findall(normalise_newlines(new))
     pieces = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":

@@ -15,7 +15,7 @@ from review import queries, services
 from review.choices import Disposition, Verdict
 from review.forms import CommentForm, PreferenceForm, ResolveForm, ReviseForm, VoteForm
 from review.models import NotificationPreference
-from review.rendering import word_diff
+from review.rendering import normalise_newlines, word_diff
 from review.views import comments, validation
 from review.views.base import Bound, add_errors, perm_flags
 
@@ -53,7 +53,7 @@ def revise(request, finding):
                 finding,
                 by=request.user,
                 expected_version=data["version"],
-                narrative=data["narrative"],
+                narrative=normalise_newlines(data["narrative"]),
                 score=data["score"],
                 special_score=data["special_score"],
             )

@@ -93,7 +93,7 @@ def test_overview_groups_by_category_and_theme_with_counts(client, members, find
     assert finding.indicator.question.theme.title in body
     row = body.split('data-testid="finding-R.1.1"')[1].split("</li>")[0]
     assert "Ready for review" in row and "3 — Moderate" in row
-    assert "✔ 1" in row and "✎ 0" in row and "💬 1" in row
+    assert "1 endorsed · 0 revision · 1 open comments" in row
     only_ready = client.get(reverse("review:overview", args=[finding.assessment.code]), {"status": "ready"})
     assert "1 finding shown" in only_ready.content.decode()
 
