@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -195,6 +196,12 @@ class Finding(Timestamped):
             )
         if self.score is not None and self.special_score:
             raise ValidationError({"special_score": _("Give a score or a reason for no score, not both.")})
+
+    def get_absolute_url(self):
+        # The finding's page for every member is the review page (review app).
+        return reverse(
+            "review:finding", kwargs={"code": self.assessment.code, "indicator": self.indicator.code}
+        )
 
     @property
     def score_display(self):

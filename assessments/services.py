@@ -78,6 +78,23 @@ def check_transition(old, new):
         )
 
 
+# Rules other apps add to every status change, without assessments importing them (data flows one way).
+# Each is called as ``validator(finding, new_status)`` and raises ValidationError to refuse the change.
+# review registers "no endorsement while MAB comments are unresolved" (review.services).
+TRANSITION_VALIDATORS = []
+
+
+def register_transition_validator(validator):
+    if validator not in TRANSITION_VALIDATORS:
+        TRANSITION_VALIDATORS.append(validator)
+
+
+def run_transition_validators(finding, new_status):
+    if finding.status != new_status:
+        for validator in TRANSITION_VALIDATORS:
+            validator(finding, new_status)
+
+
 IGNORED_IN_DIFF = {"version", "updated", "updated_by", "created"}
 
 
@@ -101,6 +118,7 @@ def save_finding(finding, *, by, expected_version, fields):
     """
     if "status" in fields:
         check_transition(finding.status, fields["status"])
+        run_transition_validators(finding, fields["status"])
     for name, value in fields.items():
         setattr(finding, name, value)
     finding.full_clean(exclude=["assessment", "indicator", "updated_by", "assignee"])

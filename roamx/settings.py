@@ -148,6 +148,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "roamx <roamx@localhost>")
+# Links in emails (sent outside a request, e.g. by send_digests) start with this.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long the author of a review comment may still edit it.
+REVIEW_COMMENT_EDIT_MINUTES = envint("REVIEW_COMMENT_EDIT_MINUTES", 15)
 
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from review.models import Comment, Notification, NotificationPreference, Vote
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """For oversight only: comments are written and resolved on the review pages, where the rules live."""
+
+    list_display = ["__str__", "assessment", "category", "author_role", "status", "disposition", "created"]
+    list_filter = ["assessment", "status", "disposition", "author_role", "category"]
+    search_fields = ["body", "reason", "author__username"]
+    list_select_related = ["author", "content_type", "assessment"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ["finding", "member", "verdict", "updated"]
+    list_filter = ["verdict", "finding__assessment"]
+    list_select_related = ["finding__indicator", "finding__assessment", "member"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(NotificationPreference)
+admin.site.register(Notification, list_display=["recipient", "kind", "subject", "created", "sent_at"])

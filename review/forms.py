@@ -1,0 +1,88 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from assessments.choices import SpecialScore
+from review.choices import CommentStatus, Disposition, Verdict
+from review.models import NotificationPreference
+
+BODY_WIDGET = forms.Textarea(attrs={"rows": 4})
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=BODY_WIDGET, max_length=10_000)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class EditCommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=BODY_WIDGET, max_length=10_000)
+
+
+class ResolveForm(forms.Form):
+    disposition = forms.ChoiceField(
+        label=_("Disposition"),
+        choices=[("", _("— choose —")), *Disposition.choices],
+        required=False,
+        help_text=_("Required for a MAB member's comment."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5_000,
+        help_text=_("Goes into the comment-response matrix."),
+    )
+
+
+class VoteForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("Your validation"), choices=Verdict.choices, widget=forms.RadioSelect)
+    body = forms.CharField(
+        label=_("Comment"),
+        widget=BODY_WIDGET,
+        required=False,
+        max_length=10_000,
+        help_text=_("Required when you ask for revision: say what should change."),
+    )
+
+
+class ReviseForm(forms.Form):
+    narrative = forms.CharField(
+        label=_("Narrative evidence"), widget=forms.Textarea(attrs={"rows": 10}), required=False
+    )
+    score = forms.TypedChoiceField(label=_("Score"), coerce=int, empty_value=None, required=False)
+    special_score = forms.ChoiceField(
+        label=_("No score because"), choices=[("", "—"), *SpecialScore.choices], required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, assessment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["score"].choices = [("", "—")] + [
+            (i, f"{i} — {label}") for i, label in enumerate(assessment.scale, start=1)
+        ]
+
+
+class PreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["frequency"]
+        widgets = {"frequency": forms.RadioSelect}
+
+
+class MatrixFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any")), *CommentStatus.choices], required=False
+    )
+    disposition = forms.ChoiceField(
+        label=_("Disposition"), choices=[("", _("Any")), *Disposition.choices], required=False
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    commenter = forms.ChoiceField(label=_("Commenter"), required=False)
+
+    def __init__(self, *args, categories, commenters, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Any"))] + [
+            (c.code, f"{c.code} · {c.name}") for c in categories
+        ]
+        self.fields["commenter"].choices = [("", _("Any"))] + [
+            (u.username, u.get_full_name() or u.username) for u in commenters
+        ]

@@ -1,0 +1,156 @@
+"""The MAB review: comments, validation votes, what each member last saw, and mail preferences.
+
+Comments attach to any *reviewable* object through a generic foreign key (see ``review.targets``), so
+findings can be commented on now and the report's sections and recommendations later, without this app
+importing ``reports``.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments.choices import Role
+from assessments.models import Assessment, Finding
+from indicators.models import Timestamped
+from review.choices import CommentStatus, Disposition, Frequency, NotificationKind, Verdict
+
+
+class Comment(Timestamped):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="review_comments")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    # Denormalised from the target (a finding's category, a report section's category) so the
+    # comment-response matrix can filter by category whatever the target type.
+    category = models.CharField(_("category"), max_length=1, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The author's role when they wrote it: a MAB comment stays one even if the role changes later.
+    author_role = models.CharField(_("author's role"), max_length=20, choices=Role.choices)
+    body = models.TextField(_("comment"))
+    edited = models.DateTimeField(_("edited"), null=True, blank=True)
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=CommentStatus.choices, default=CommentStatus.OPEN
+    )
+    disposition = models.CharField(_("disposition"), max_length=20, choices=Disposition.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="review_comment_target")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=CommentStatus.OPEN, disposition="")
+                | models.Q(status=CommentStatus.RESOLVED),
+                name="%(app_label)s_%(class)s_open_has_no_disposition",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=CommentStatus.RESOLVED, author_role=Role.MAB, disposition=""),
+                name="%(app_label)s_%(class)s_mab_resolved_with_disposition",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.content_type.model} {self.object_id}: {self.body[:40]}"
+
+    @property
+    def is_mab(self):
+        return self.author_role == Role.MAB
+
+    @property
+    def is_open(self):
+        return self.status == CommentStatus.OPEN
+
+    def editable_until(self):
+        return self.created + timezone.timedelta(minutes=settings.REVIEW_COMMENT_EDIT_MINUTES)
+
+    def can_edit(self, user, now=None):
+        return user.pk == self.author_id and (now or timezone.now()) <= self.editable_until()
+
+
+class Vote(Timestamped):
+    """A MAB member's validation of one finding: endorse, or ask for revision (with a comment)."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="review_votes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
+    comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["finding", "created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["finding", "member"], name="%(app_label)s_%(class)s_one_per_member"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.verdict} {self.finding}"
+
+
+class LastSeen(models.Model):
+    """What a member saw when they last opened a finding: the basis of "changed since you last looked"."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now)
+    history_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # A copy rather than only the history id: the flag on the overview compares with the finding itself,
+    # so it costs one query for all findings, and the diff survives history pruning.
+    narrative = models.TextField(blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    special_score = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "finding"], name="%(app_label)s_%(class)s_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} saw {self.finding} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+    def narrative_changed(self, finding):
+        return self.narrative != finding.narrative
+
+    def score_changed(self, finding):
+        return (self.score, self.special_score) != (finding.score, finding.special_score)
+
+
+class NotificationPreference(Timestamped):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_preference"
+    )
+    frequency = models.CharField(
+        _("send me review emails"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
+
+    def __str__(self):
+        return f"{self.user}: {self.frequency}"
+
+
+class Notification(Timestamped):
+    """One event for one person: mailed at once, or kept for the daily digest (``send_digests``)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    url = models.CharField(max_length=500)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["recipient", "created"]
+        indexes = [models.Index(fields=["sent_at", "recipient"], name="review_notification_unsent")]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient}: {self.subject}"

@@ -1,0 +1,77 @@
+"""Review emails: each event becomes a Notification row, mailed at once or collected into a daily digest.
+
+Mail goes out only after the transaction that caused it commits, so a refused or rolled-back action
+never mails anyone.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from review.choices import Frequency
+from review.models import Notification, NotificationPreference
+
+
+def frequency_for(user):
+    pref = NotificationPreference.objects.filter(user=user).values_list("frequency", flat=True).first()
+    return pref or Frequency.IMMEDIATE
+
+
+def absolute(url):
+    return url if url.startswith("http") else f"{settings.SITE_URL}{url}"
+
+
+def notify(recipient, kind, *, subject, body, url, actor=None):
+    """Tell ``recipient`` about an event; nobody is told about their own actions."""
+    if recipient is None or (actor is not None and recipient.pk == actor.pk):
+        return None
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, subject=subject, body=body, url=absolute(url)
+    )
+    if frequency_for(recipient) == Frequency.IMMEDIATE:
+        transaction.on_commit(lambda: send_now(notification.pk))
+    return notification
+
+
+def send_now(pk):
+    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    if notification.sent_at:
+        return
+    if notification.recipient.email:
+        send_mail(
+            subject=f"[roamx] {notification.subject}",
+            message=render_to_string("review/emails/notification.txt", {"n": notification}),
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+    Notification.objects.filter(pk=pk).update(sent_at=timezone.now())
+
+
+def send_digests():
+    """One mail per person with everything not yet mailed; returns the number of mails sent."""
+    pending = list(
+        Notification.objects.filter(sent_at__isnull=True)
+        .select_related("recipient")
+        .order_by("recipient_id", "created")
+    )
+    by_recipient = {}
+    for notification in pending:
+        by_recipient.setdefault(notification.recipient, []).append(notification)
+    sent = 0
+    for recipient, notifications in by_recipient.items():
+        with transaction.atomic():
+            if recipient.email:
+                send_mail(
+                    subject=_("[roamx] Your review digest: %(n)d update(s)") % {"n": len(notifications)},
+                    message=render_to_string(
+                        "review/emails/digest.txt", {"user": recipient, "notifications": notifications}
+                    ),
+                    from_email=None,
+                    recipient_list=[recipient.email],
+                )
+                sent += 1
+            Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(sent_at=timezone.now())
+    return sent

@@ -1,0 +1,246 @@
+"""The review's writes. Each checks the permission itself (so views, admin and API share the rule)
+and runs in one transaction."""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.choices import FindingStatus, Role
+from assessments.rules import Perm, check, role_of
+from assessments.services import save_finding, transition
+from review import targets
+from review.choices import CommentStatus, Disposition, NotificationKind, Verdict
+from review.models import Comment, LastSeen, Vote
+from review.notifications import notify
+
+# @username: Django usernames may hold letters, digits and @ . + - _; a trailing dot ends a sentence.
+MENTION = re.compile(r"(?<![\w@])@([\w.@+-]+)")
+MAX_COMMENT = 10_000
+
+
+def comments_on(target):
+    return Comment.objects.filter(content_type=ContentType.objects.get_for_model(target), object_id=target.pk)
+
+
+def unresolved_mab_comments(target):
+    """Open comments by MAB members on ``target``: while there are any, the team cannot endorse it."""
+    return comments_on(target).filter(author_role=Role.MAB, status=CommentStatus.OPEN)
+
+
+def refuse_endorsement_with_open_mab_comments(finding, new_status):
+    """Registered with assessments.services, so every status change (admin, API, pages) obeys it."""
+    if new_status == FindingStatus.ENDORSED:
+        open_count = unresolved_mab_comments(finding).count()
+        if open_count:
+            raise ValidationError(
+                {
+                    "status": _(
+                        "This finding still has %(n)d unresolved comment(s) from MAB members: "
+                        "resolve them before marking it endorsed."
+                    )
+                    % {"n": open_count}
+                }
+            )
+
+
+def mentioned_members(assessment, body):
+    names = {name.rstrip(".") for name in MENTION.findall(body)}
+    if not names:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(memberships__assessment=assessment, username__in=names, is_active=True)
+        .distinct()
+    )
+
+
+def _clean_body(body):
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a comment.")})
+    if len(body) > MAX_COMMENT:
+        raise ValidationError({"body": _("A comment can hold at most 10,000 characters.")})
+    return body
+
+
+def _who(user):
+    return user.get_full_name() or user.username
+
+
+def _notify_mentions(comment, users, *, by):
+    label = targets.spec_for(comment.target).label(comment.target)
+    for user in users:
+        notify(
+            user,
+            NotificationKind.MENTION,
+            subject=_("%(who)s mentioned you on %(what)s") % {"who": _who(by), "what": label},
+            body=comment.body,
+            url=comment_url(comment),
+            actor=by,
+        )
+
+
+def comment_url(comment):
+    return f"{targets.spec_for(comment.target).url(comment.target)}#comment-{comment.pk}"
+
+
+@transaction.atomic
+def add_comment(target, *, by, body, parent=None):
+    spec = targets.spec_for(target)
+    assessment = spec.assessment(target)
+    check(by, assessment, Perm.COMMENT)
+    body = _clean_body(body)
+    content_type = ContentType.objects.get_for_model(target)
+    if parent is not None and (parent.content_type_id, parent.object_id) != (content_type.pk, target.pk):
+        raise ValidationError(_("You can only reply to a comment on the same item."))
+    comment = Comment.objects.create(
+        assessment=assessment,
+        content_type=content_type,
+        object_id=target.pk,
+        category=spec.category(target),
+        parent=parent,
+        author=by,
+        author_role=role_of(by, assessment) or "",
+        body=body,
+    )
+    comment.target = target
+    mentioned = mentioned_members(assessment, body)
+    comment.mentions.set(mentioned)
+    _notify_mentions(comment, mentioned, by=by)
+    if parent is not None and parent.author not in mentioned:
+        notify(
+            parent.author,
+            NotificationKind.REPLY,
+            subject=_("%(who)s replied to your comment on %(what)s")
+            % {"who": _who(by), "what": spec.label(target)},
+            body=body,
+            url=comment_url(comment),
+            actor=by,
+        )
+    return comment
+
+
+@transaction.atomic
+def edit_comment(comment, *, by, body):
+    if comment.author_id != by.pk:
+        raise PermissionDenied(_("Only its author can edit a comment."))
+    check(by, comment.assessment, Perm.COMMENT)
+    if not comment.can_edit(by):
+        raise ValidationError(_("The time to edit this comment has passed; add a reply instead."))
+    comment.body = _clean_body(body)
+    comment.edited = timezone.now()
+    comment.save(update_fields=["body", "edited", "updated"])
+    before = set(comment.mentions.values_list("pk", flat=True))
+    mentioned = mentioned_members(comment.assessment, comment.body)
+    comment.mentions.set(mentioned)
+    _notify_mentions(comment, [u for u in mentioned if u.pk not in before], by=by)
+    return comment
+
+
+@transaction.atomic
+def resolve_comment(comment, *, by, disposition="", reason=""):
+    check(by, comment.assessment, Perm.RESOLVE_COMMENTS)
+    if not comment.is_open:
+        raise ValidationError(_("This comment is already resolved."))
+    reason = (reason or "").strip()
+    if disposition and disposition not in Disposition.values:
+        raise ValidationError({"disposition": _("Choose a disposition from the list.")})
+    if comment.is_mab:
+        errors = {}
+        if not disposition:
+            errors["disposition"] = _("A MAB member's comment needs a disposition.")
+        if not reason:
+            errors["reason"] = _("Say why: the reason goes into the comment-response matrix.")
+        if errors:
+            raise ValidationError(errors)
+    comment.status = CommentStatus.RESOLVED
+    comment.disposition = disposition
+    comment.reason = reason
+    comment.resolved_by = by
+    comment.resolved_at = timezone.now()
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def reopen_comment(comment, *, by):
+    check(by, comment.assessment, Perm.RESOLVE_COMMENTS)
+    comment.status = CommentStatus.OPEN
+    comment.disposition = ""
+    comment.resolved_by = None
+    comment.resolved_at = None
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def cast_vote(finding, *, by, verdict, body=""):
+    """A MAB member endorses the finding or asks for revision; asking for revision needs a comment."""
+    check(by, finding.assessment, Perm.VALIDATE)
+    if verdict not in Verdict.values:
+        raise ValidationError({"verdict": _("Choose “endorse” or “needs revision”.")})
+    comment = None
+    if verdict == Verdict.NEEDS_REVISION:
+        if not (body or "").strip():
+            raise ValidationError({"body": _("Say what needs revising: a comment is required.")})
+        comment = add_comment(finding, by=by, body=body)
+    elif (body or "").strip():
+        comment = add_comment(finding, by=by, body=body)
+    vote, _created = Vote.objects.update_or_create(
+        finding=finding, member=by, defaults={"verdict": verdict, "comment": comment}
+    )
+    if verdict == Verdict.NEEDS_REVISION:
+        for recipient in _team_for(finding):
+            notify(
+                recipient,
+                NotificationKind.NEEDS_REVISION,
+                subject=_("%(who)s asks for revision of %(code)s")
+                % {"who": _who(by), "code": finding.indicator.code},
+                body=body,
+                url=comment_url(comment),
+                actor=by,
+            )
+    return vote
+
+
+def _team_for(finding):
+    """Who hears that a finding needs revision: its assignee, or else the lead researchers."""
+    if finding.assignee_id:
+        return [finding.assignee]
+    return [m.user for m in finding.assessment.memberships.filter(role=Role.LEAD).select_related("user")]
+
+
+@transaction.atomic
+def endorse_finding(finding, *, by):
+    """The team marks a finding endorsed; refused while MAB comments on it are unresolved."""
+    check(by, finding.assessment, Perm.EDIT_EVIDENCE)
+    return transition(finding, FindingStatus.ENDORSED, by=by)
+
+
+@transaction.atomic
+def revise_finding(finding, *, by, expected_version, narrative, score, special_score):
+    """The researcher's quick revision from the review page, with the same edit-conflict check as the
+    admin (EditConflict when someone else saved meanwhile)."""
+    check(by, finding.assessment, Perm.EDIT_EVIDENCE)
+    fields = {"narrative": narrative, "score": score, "special_score": special_score}
+    return save_finding(finding, by=by, expected_version=expected_version, fields=fields)
+
+
+def record_seen(user, finding):
+    latest = finding.history.order_by("-history_date", "-history_id").values_list("history_id", flat=True)
+    LastSeen.objects.update_or_create(
+        user=user,
+        finding=finding,
+        defaults={
+            "seen_at": timezone.now(),
+            "history_id": latest.first(),
+            "narrative": finding.narrative,
+            "score": finding.score,
+            "special_score": finding.special_score,
+        },
+    )

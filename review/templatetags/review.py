@@ -1,0 +1,18 @@
+from django import template
+
+from assessments.queries import assessments_for
+from review.rendering import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text):
+    return render_markdown(text)
+
+
+@register.inclusion_tag("review/_nav.html", takes_context=True)
+def review_nav(context):
+    """Nav links to the review of each assessment the user belongs to (one query)."""
+    user = context["user"]
+    return {"assessments": list(assessments_for(user).only("code", "title")[:4])}

@@ -1,0 +1,102 @@
+"""The comment-response matrix: every MAB comment and the team's disposition, for the workshop."""
+
+import tablib
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.choices import Role, StakeholderGroup
+from assessments.rules import get_assessment_for
+from review import queries, targets
+from review.forms import MatrixFilterForm
+
+STAKEHOLDER_GROUPS = dict(StakeholderGroup.choices)
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _row(comment):
+    target = comment.target
+    label = targets.spec_for(target).label(target) if target is not None else _("(deleted)")
+    return {
+        "comment": comment,
+        "target": target,
+        "label": label,
+        "url": targets.spec_for(target).url(target) if target is not None else "",
+    }
+
+
+@login_required
+def matrix(request, code):
+    assessment = get_assessment_for(request.user, code)
+    categories = list(assessment.framework.categories.order_by("order"))
+    commenters = (
+        get_user_model()
+        .objects.filter(memberships__assessment=assessment, memberships__role=Role.MAB)
+        .order_by("username")
+    )
+    form = MatrixFilterForm(request.GET or None, categories=categories, commenters=commenters)
+    filters = form.cleaned_data if form.is_valid() else {}
+    comments = queries.mab_comments(assessment, **{k: v for k, v in filters.items() if v})
+    rows = [_row(c) for c in comments]
+    export = request.GET.get("export")
+    if export in FORMATS:
+        return _export(assessment, rows, export)
+    query = request.GET.copy()
+    query.pop("export", None)
+    return render(
+        request,
+        "review/matrix.html",
+        {"assessment": assessment, "form": form, "rows": rows, "query": query.urlencode()},
+    )
+
+
+def _export(assessment, rows, fmt):
+    data = tablib.Dataset(
+        headers=[
+            _("No."),
+            _("Category"),
+            _("Item"),
+            _("Commenter"),
+            _("Stakeholder group"),
+            _("Date"),
+            _("Comment"),
+            _("Status"),
+            _("Disposition"),
+            _("Reason"),
+            _("Resolved by"),
+            _("Resolved on"),
+        ],
+        title=_("Comment-response matrix")[:31],
+    )
+    for number, row in enumerate(rows, start=1):
+        c = row["comment"]
+        data.append(
+            [
+                number,
+                c.category,
+                row["label"],
+                c.author.get_full_name() or c.author.username,
+                STAKEHOLDER_GROUPS.get(c.stakeholder_group, ""),
+                timezone.localtime(c.created).strftime("%Y-%m-%d"),
+                c.body,
+                c.get_status_display(),
+                c.get_disposition_display(),
+                c.reason,
+                (c.resolved_by.get_full_name() or c.resolved_by.username) if c.resolved_by else "",
+                timezone.localtime(c.resolved_at).strftime("%Y-%m-%d") if c.resolved_at else "",
+            ]
+        )
+    content = data.export(fmt)
+    if isinstance(content, str):
+        content = content.encode("utf-8-sig")  # the BOM lets spreadsheet programs read UTF-8 CSV
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="{assessment.code}-comment-response-matrix.{fmt}"'
+    )
+    return response

@@ -1,0 +1,180 @@
+"""The review pages every member reads: the overview and the finding page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.choices import FindingStatus, SpecialScore
+from assessments.rules import Perm, check, get_assessment_for
+from assessments.services import EditConflict, allowed_transitions
+from review import queries, services
+from review.choices import Disposition, Verdict
+from review.forms import CommentForm, PreferenceForm, ResolveForm, ReviseForm, VoteForm
+from review.models import NotificationPreference
+from review.rendering import normalise_newlines, word_diff
+from review.views import comments, validation
+from review.views.base import Bound, add_errors, perm_flags
+
+
+@login_required
+def overview(request, code):
+    assessment = get_assessment_for(request.user, code)
+    status = request.GET.get("status", "")
+    if status not in FindingStatus.values:
+        status = ""
+    changed_only = request.GET.get("changed") == "1"
+    categories, shown = queries.overview(assessment, request.user, status=status, changed_only=changed_only)
+    return render(
+        request,
+        "review/overview.html",
+        {
+            "assessment": assessment,
+            "categories": categories,
+            "shown": shown,
+            "status": status,
+            "changed_only": changed_only,
+            "statuses": FindingStatus.choices,
+            "can": perm_flags(check(request.user, assessment)),
+        },
+    )
+
+
+def revise(request, finding):
+    check(request.user, finding.assessment, Perm.EDIT_EVIDENCE)
+    form = ReviseForm(request.POST, assessment=finding.assessment)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.revise_finding(
+                finding,
+                by=request.user,
+                expected_version=data["version"],
+                narrative=normalise_newlines(data["narrative"]),
+                score=data["score"],
+                special_score=data["special_score"],
+            )
+        except EditConflict as conflict:
+            form.add_error(None, str(conflict))
+            for label, _old, new in conflict.changes:
+                form.add_error(None, _("%(field)s is now: %(new)s") % {"field": label, "new": new or "—"})
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            services.record_seen(request.user, finding)
+            messages.success(request, _("The finding is saved."))
+            return redirect(finding.get_absolute_url())
+    return Bound("revise", form)
+
+
+FINDING_ACTIONS = {
+    **comments.COMMENT_ACTIONS,
+    "vote": validation.vote,
+    "endorse": validation.endorse,
+    "revise": revise,
+}
+
+
+@login_required
+def finding_page(request, code, indicator):
+    assessment = get_assessment_for(request.user, code)
+    finding = queries.finding_for_page(assessment, indicator)
+    if finding is None:
+        raise Http404("No such finding.")
+    bound = None
+    if request.method == "POST":
+        handler = FINDING_ACTIONS.get(request.POST.get("action"))
+        if handler is None:
+            return HttpResponseBadRequest(_("Unknown action."))
+        result = handler(request, finding)
+        if not isinstance(result, Bound):
+            return result
+        bound = result
+        # A refused save may have touched the object in memory: show what is stored.
+        finding = queries.finding_for_page(assessment, indicator)
+    return render(
+        request,
+        "review/finding.html",
+        finding_context(request, assessment, finding, bound),
+        status=400 if bound else 200,
+    )
+
+
+def finding_context(request, assessment, finding, bound):
+    user = request.user
+    perms = check(user, assessment)
+    seen = queries.seen_by_one(user, finding)
+    queries.mark_changes(finding, seen)
+    roots, all_comments = queries.thread(finding)
+    votes = queries.votes_on(finding)
+    context = {
+        "assessment": assessment,
+        "finding": finding,
+        "indicator": finding.indicator,
+        "can": perm_flags(perms),
+        "roots": roots,
+        "comment_count": len(all_comments),
+        "open_mab": sum(1 for c in all_comments if c.is_mab and c.is_open),
+        "endorsers": [v for v in votes if v.verdict == Verdict.ENDORSE],
+        "revisers": [v for v in votes if v.verdict == Verdict.NEEDS_REVISION],
+        "my_vote": next((v for v in votes if v.member_id == user.pk), None),
+        "seen": seen,
+        "diff": word_diff(seen.narrative, finding.narrative) if finding.narrative_changed else None,
+        "old_score": _score_display(assessment, seen) if finding.score_changed else "",
+        "bound": bound,
+        "post_url": request.path,
+        "now": timezone.now(),
+        "comment_form": CommentForm(),
+        "resolve_form": ResolveForm(),
+        "vote_form": VoteForm(initial={"verdict": Verdict.ENDORSE}),
+        "dispositions": Disposition.choices,
+        "can_mark_endorsed": FindingStatus.ENDORSED in allowed_transitions(finding.status),
+    }
+    if Perm.EDIT_EVIDENCE in perms:
+        context["revise_form"] = (
+            bound.form
+            if bound and bound.action == "revise"
+            else ReviseForm(
+                assessment=assessment,
+                initial={
+                    "narrative": finding.narrative,
+                    "score": finding.score,
+                    "special_score": finding.special_score,
+                    "version": finding.version,
+                },
+            )
+        )
+    if request.method == "GET":
+        # Recorded after the flags and the diff are worked out, so this visit still shows them.
+        services.record_seen(user, finding)
+    return context
+
+
+def _score_display(assessment, seen):
+    if seen.special_score:
+        return dict(SpecialScore.choices).get(seen.special_score, seen.special_score)
+    if seen.score is None:
+        return "—"
+    return f"{seen.score} — {assessment.score_label(seen.score)}"
+
+
+@login_required
+def preferences(request, code):
+    assessment = get_assessment_for(request.user, code)
+    preference = NotificationPreference.objects.filter(user=request.user).first()
+    form = PreferenceForm(
+        request.POST or None, instance=preference or NotificationPreference(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your email preference is saved."))
+        return redirect("review:preferences", code=assessment.code)
+    return render(
+        request,
+        "review/preferences.html",
+        {"assessment": assessment, "form": form, "has_email": bool(request.user.email)},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,83 @@
+from django.urls import reverse
+
+from review import services
+from review.models import LastSeen
+from review.rendering import word_diff
+
+
+def revise(finding, by, narrative, score=3):
+    finding.refresh_from_db()
+    services.revise_finding(
+        finding, by=by, expected_version=finding.version, narrative=narrative, score=score, special_score=""
+    )
+
+
+def test_word_diff_marks_inserted_and_deleted_words():
+    assert word_diff("The law of 2015 limits it.", "The law of 2015, amended in 2021, limits it.") == [
+        ("equal", "The law of 2015"),
+        ("insert", ", amended in 2021,"),
+        ("equal", " limits it."),
+    ]
+    assert word_diff("One.\n\nTwo", "One.\r\n\r\nTwo") == [("equal", "One.\n\nTwo")]
+    assert word_diff("a b c", "a c") == [("equal", "a "), ("delete", "b "), ("equal", "c")]
+    assert word_diff("same", "same") == [("equal", "same")]
+
+
+def test_opening_a_finding_records_what_was_seen(client, members, finding):
+    client.force_login(members["mab"])
+    client.get(finding.get_absolute_url())
+    seen = LastSeen.objects.get(user=members["mab"], finding=finding)
+    assert seen.narrative == finding.narrative and seen.score == 3
+    assert seen.history_id == finding.history.latest("history_date").history_id
+
+
+def test_changed_narrative_is_flagged_and_diffed_once(client, members, finding):
+    client.force_login(members["mab"])
+    client.get(finding.get_absolute_url())
+    overview = reverse("review:overview", args=[finding.assessment.code])
+    assert "narrative changed" not in client.get(overview).content.decode()
+    revise(
+        finding,
+        members["researcher"],
+        finding.narrative.replace("limits it", "limits it <b>strictly</b>"),
+        score=2,
+    )
+
+    row = client.get(overview).content.decode().split('data-testid="finding-R.1.1"')[1].split("</li>")[0]
+    assert "narrative and score changed" in row
+    only_changed = client.get(overview, {"changed": "1"}).content.decode()
+    assert "1 finding shown" in only_changed
+
+    body = client.get(finding.get_absolute_url()).content.decode()
+    assert 'data-testid="changed-flag"' in body
+    diff = body.split('data-testid="narrative-diff"')[1].split("</div>")[0]
+    assert "limits it<ins> &lt;b&gt;strictly&lt;/b&gt;</ins>." in diff  # escaped, never markup
+    assert "<del>3 — Moderate</del>" in body and "2 — Weak" in body
+    # The visit recorded the new state: the next visit shows no flag.
+    again = client.get(finding.get_absolute_url()).content.decode()
+    assert 'data-testid="changed-flag"' not in again
+
+
+def test_unchanged_or_unseen_findings_are_not_flagged(client, members, finding):
+    client.force_login(members["staff"])
+    revise(finding, members["researcher"], "Rewritten before the staff member ever looked.")
+    body = client.get(finding.get_absolute_url()).content.decode()
+    assert 'data-testid="changed-flag"' not in body
+
+
+def test_the_editor_does_not_see_their_own_change_flagged(client, members, finding):
+    client.force_login(members["researcher"])
+    client.get(finding.get_absolute_url())
+    response = client.post(
+        finding.get_absolute_url(),
+        {
+            "action": "revise",
+            "narrative": "New text",
+            "score": "4",
+            "special_score": "",
+            "version": finding.version,
+        },
+    )
+    assert response.status_code == 302
+    body = client.get(finding.get_absolute_url()).content.decode()
+    assert "New text" in body and 'data-testid="changed-flag"' not in body
