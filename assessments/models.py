@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -78,6 +79,9 @@ class Assessment(Timestamped):
             raise ValidationError({"scale": _("The scale needs 2 to 10 named levels.")})
         if not all(isinstance(level, str) and level.strip() for level in scale):
             raise ValidationError({"scale": _("Every level needs a name.")})
+
+    def get_absolute_url(self):
+        return reverse("assessments:dashboard", kwargs={"code": self.code})
 
     @property
     def is_validated(self):

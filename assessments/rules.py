@@ -89,3 +89,21 @@ def get_assessment_for(user, code, perm=Perm.VIEW, queryset=None):
         raise Http404("No such assessment.")
     check(user, assessment, perm)
     return assessment
+
+
+# Researchers move a finding through their own part of the workflow; endorsing it or sending it back for
+# revision is the MAB's judgement (Perm.VALIDATE).
+VALIDATION_STATUSES = {"endorsed", "needs_revision"}
+
+
+def settable_statuses(user, assessment, current):
+    """The statuses this user may move a finding to from ``current`` (allowed transitions ∩ role)."""
+    from assessments.choices import TRANSITIONS, FindingStatus
+
+    perms = perms_for(user, assessment)
+    allowed = set()
+    for status in TRANSITIONS.get(FindingStatus(current), set()):
+        needed = Perm.VALIDATE if status in VALIDATION_STATUSES else Perm.EDIT_EVIDENCE
+        if needed in perms:
+            allowed.add(status)
+    return allowed
