@@ -484,8 +484,11 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
         return False  # narrowing the scope archives a finding; its evidence is never deleted
 
     def get_queryset(self, request):
+        # The changelist skips list_select_related once a queryset has select_related: name all of it here.
         return (
-            super().get_queryset(request).select_related("indicator__question__theme", "indicator__category")
+            super()
+            .get_queryset(request)
+            .select_related("indicator__question__theme", "indicator__category", "assessment", "assignee")
         )
 
     # -- the form
@@ -808,6 +811,11 @@ class SourceAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
         if "assessment" not in initial and len(editable) == 1:
             initial["assessment"] = editable[0].pk  # the usual case: one assessment at a time
         return initial
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assessment":

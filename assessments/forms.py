@@ -53,6 +53,8 @@ class FindingAdminForm(forms.ModelForm):
         self.fields["version"].initial = finding.version
         assessment = finding.assessment
         scale = assessment.scale
+        if "status" not in self.fields:
+            return  # a read-only view: the admin shows every field as text
         self.fields["score"] = forms.TypedChoiceField(
             label=_("score"),
             choices=[("", "—")] + [(i, f"{i} — {name}") for i, name in enumerate(scale, start=1)],
@@ -63,12 +65,13 @@ class FindingAdminForm(forms.ModelForm):
         )
         allowed = settable_statuses(self.user, assessment, finding.status) | {finding.status}
         self.fields["status"].choices = [(s.value, s.label) for s in FindingStatus if s in allowed]
-        if "assignee" in self.fields:
-            self.fields["assignee"].queryset = evidence_members(assessment)
+        self.fields["assignee"].queryset = evidence_members(assessment)
 
     def clean(self):
         cleaned = super().clean()
         finding = self.instance
+        if "version" not in cleaned and "status" not in self.fields:
+            return cleaned
         new_status = cleaned.get("status")
         if (
             new_status
