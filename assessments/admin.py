@@ -8,6 +8,7 @@ whose role cannot edit (MAB members, staff) see read-only pages and get 403 on a
 
 from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -20,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from assessments import spreadsheets
 from assessments.choices import FindingStatus, SpecialScore
@@ -45,6 +47,15 @@ def _can_edit_somewhere(request):
     if not hasattr(request, "_roamx_can_edit_somewhere"):
         request._roamx_can_edit_somewhere = editable_assessments_for(request.user).exists()
     return request._roamx_can_edit_somewhere
+
+
+class HistoryValues(HistoricalRecordContextHelper):
+    """Show an empty relation as "—" (the default prints a placeholder for a "deleted" object)."""
+
+    def prepare_delta_change_value(self, change, value):
+        if value is None or getattr(value, "pk", True) is None:
+            return "—"
+        return super().prepare_delta_change_value(change, value)
 
 
 class AssessmentScopedMixin:
@@ -113,6 +124,9 @@ class AssessmentScopedMixin:
 
     def revert_disabled(self, request, obj=None):
         return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryValues(self.model, historical_record)
 
 
 class ScopedInlineMixin:
@@ -376,8 +390,20 @@ class CitationInline(ScopedInlineMixin, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class DataPointForm(forms.ModelForm):
+    class Meta:
+        model = DataPoint
+        fields = ["value", "unit", "year", "disaggregation", "group", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.value is not None:
+            self.initial["value"] = f"{self.instance.value.normalize():f}"  # 32.9, not 32.9000
+
+
 class DataPointInline(ScopedInlineMixin, admin.TabularInline):
     model = DataPoint
+    form = DataPointForm
     extra = 1
     fields = ["value", "unit", "year", "disaggregation", "group", "source"]
 
@@ -437,7 +463,7 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     ordering = ["assessment", "indicator__order"]
     list_per_page = 50
     inlines = [CitationInline, DataPointInline, AttachmentInline]
-    history_list_display = ["status", "score", "changed_fields"]
+    history_list_display = ["status", "score"]
 
     def get_search_results(self, request, queryset, search_term):
         # An exact code ("R.4.1") should not also match R.4.10; search codes exactly when they look like one.
@@ -445,16 +471,6 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
         if term and term[0].isalpha() and "." in term and " " not in term:
             return queryset.filter(Q(indicator__code__iexact=term) | Q(narrative__icontains=term)), False
         return super().get_search_results(request, queryset, search_term)
-
-    @admin.display(description=gettext_lazy("changes"))
-    def changed_fields(self, record):
-        previous = record.prev_record
-        if previous is None:
-            return record.history_change_reason or _("created")
-        delta = record.diff_against(previous, excluded_fields=["updated", "version", "updated_by"])
-        names = ", ".join(c.field for c in delta.changes)
-        reason = f" ({record.history_change_reason})" if record.history_change_reason else ""
-        return (names or "—") + reason
 
     # -- columns
 

@@ -56,7 +56,7 @@ class FindingAdminForm(forms.ModelForm):
         if "status" not in self.fields:
             return  # a read-only view: the admin shows every field as text
         self.fields["score"] = forms.TypedChoiceField(
-            label=_("score"),
+            label=_("Score"),
             choices=[("", "—")] + [(i, f"{i} — {name}") for i, name in enumerate(scale, start=1)],
             coerce=int,
             empty_value=None,

@@ -125,6 +125,9 @@ def dashboard_summary(assessment, user, recent=10, mine=15):
                     }
                     for s in FindingStatus
                 ],
+                "present": [
+                    {"label": s.label, "count": counts[s.value]} for s in FindingStatus if counts.get(s.value)
+                ],
                 "done": done,
                 "done_percent": round(100 * done / total),
                 "scored": score.get("scored", 0),

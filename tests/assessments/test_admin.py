@@ -148,7 +148,7 @@ def test_researcher_saves_narrative_score_source_and_data_point_through_the_serv
     latest = target.history.first()
     assert latest.history_user == members["researcher"] and latest.narrative.startswith("Article 41")
     history = client.get(reverse("admin:assessments_finding_history", args=[target.pk])).content.decode()
-    assert "researcher" in history and "narrative" in history
+    assert "researcher" in history and "Narrative evidence" in history and "Article 41" in history
 
 
 def test_citing_a_source_of_another_assessment_is_refused(client, assessment, members, other_assessment):
