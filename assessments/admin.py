@@ -516,7 +516,7 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         main = ["status", ("score", "special_score"), "confidence", "narrative", ("assignee", "due_date")]
         if obj is not None and self.has_change_permission(request, obj):
-            main += ["version", "overwrite_version"]
+            main += ["loaded_version", "overwrite_version"]
         return [(None, {"fields": main})]
 
     def get_object(self, request, object_id, from_field=None):

@@ -30,7 +30,8 @@ def evidence_members(assessment):
 class FindingAdminForm(forms.ModelForm):
     """The researcher's form. It carries the version it was loaded with, so a stale save is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Not named "version": the model form would copy it onto the instance being edited.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput)
     # Filled in when a conflict is shown: the version the user has now seen the other changes of.
     overwrite_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     overwrite = forms.BooleanField(
@@ -50,7 +51,7 @@ class FindingAdminForm(forms.ModelForm):
         self.conflict = None
         self.expected_version = None
         finding = self.instance
-        self.fields["version"].initial = finding.version
+        self.fields["loaded_version"].initial = finding.version
         assessment = finding.assessment
         scale = assessment.scale
         if "status" not in self.fields:
@@ -70,7 +71,7 @@ class FindingAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         finding = self.instance
-        if "version" not in cleaned and "status" not in self.fields:
+        if "status" not in self.fields:
             return cleaned
         new_status = cleaned.get("status")
         if (
@@ -83,7 +84,7 @@ class FindingAdminForm(forms.ModelForm):
                 _("A finding cannot go from “%(old)s” to “%(new)s”.")
                 % {"old": FindingStatus(finding.status).label, "new": FindingStatus(new_status).label},
             )
-        loaded = cleaned.get("version")
+        loaded = cleaned.get("loaded_version")
         if loaded is None:
             return cleaned
         if loaded == finding.version:
@@ -100,11 +101,10 @@ class FindingAdminForm(forms.ModelForm):
             self.data = data
             raise ValidationError(
                 _(
-                    "%(conflict)s Nothing was saved. Your input is still below; their changes are "
-                    "listed above it. Open the finding again to start from their version, or tick "
-                    "“Save my version anyway” to replace it."
-                )
-                % {"conflict": self.conflict},
+                    "Nothing was saved: someone else saved this finding while you were editing it. "
+                    "Your input is kept below. Open the finding again to start from their version, or "
+                    "tick “Save my version anyway” to replace it."
+                ),
                 code="edit_conflict",
             )
         return cleaned

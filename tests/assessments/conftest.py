@@ -41,7 +41,7 @@ def finding_post(obj, **fields):
         "narrative": obj.narrative,
         "assignee": obj.assignee_id or "",
         "due_date": "",
-        "version": obj.version,
+        "loaded_version": obj.version,
         "overwrite_version": "",
         "_continue": "Save and continue editing",
     }

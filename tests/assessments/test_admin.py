@@ -111,7 +111,7 @@ def test_form_shows_the_indicator_question_and_means_of_verification(client, ass
     assert target.indicator.question.text in body
     assert target.indicator.sources in body
     assert "Save and open my next finding" in body
-    assert f'name="version" value="{target.version}"' in body
+    assert f'name="loaded_version" value="{target.version}"' in body
 
 
 def test_researcher_saves_narrative_score_source_and_data_point_through_the_service(
@@ -193,7 +193,7 @@ def test_stale_save_is_refused_with_the_other_persons_changes_and_my_input_kept(
     )
     client.force_login(members["researcher"])
     response = client.post(
-        change_url(target), finding_post(target, version=loaded, narrative="My own draft text")
+        change_url(target), finding_post(target, loaded_version=loaded, narrative="My own draft text")
     )
     assert response.status_code == 200
     body = response.content.decode()
@@ -202,11 +202,29 @@ def test_stale_save_is_refused_with_the_other_persons_changes_and_my_input_kept(
     assert "My own draft text" in body  # the user's input stays in the form
     target.refresh_from_db()
     assert target.narrative == "Lead's evidence" and target.version == loaded + 1
+    # Saving the same form again without ticking the box is refused again.
+    assert (
+        client.post(
+            change_url(target), finding_post(target, loaded_version=loaded, narrative="Mine")
+        ).status_code
+        == 200
+    )
+    # Ticking it against a version that has moved on since is refused too.
+    stale_tick = finding_post(
+        target, loaded_version=loaded, overwrite_version=loaded, overwrite="on", narrative="Mine"
+    )
+    assert client.post(change_url(target), stale_tick).status_code == 200
+    target.refresh_from_db()
+    assert target.narrative == "Lead's evidence"
     # Having seen their changes, the user may knowingly replace them.
     form_data = response.context["adminform"].form.data
     assert form_data["overwrite_version"] == loaded + 1
     again = finding_post(
-        target, version=loaded, overwrite_version=loaded + 1, overwrite="on", narrative="My own draft text"
+        target,
+        loaded_version=loaded,
+        overwrite_version=loaded + 1,
+        overwrite="on",
+        narrative="My own draft text",
     )
     assert client.post(change_url(target), again).status_code == 302
     target.refresh_from_db()

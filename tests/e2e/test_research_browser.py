@@ -83,3 +83,34 @@ def test_dashboard_fits_a_phone(phone_page, live_server, assessment, members, sc
     overflow = phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(phone_page, "assessment-dashboard-phone")
+
+
+def test_second_editor_sees_what_the_first_changed_and_keeps_their_input(
+    browser, live_server, assessment, members, screenshot
+):
+    target = Finding.objects.get(assessment=assessment, indicator__code="A.5.1")
+    url = f"{live_server.url}/admin/assessments/finding/{target.pk}/change/"
+    pages = {}
+    for username in ("lead", "researcher"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        pages[username] = context.new_page()
+        sign_in(pages[username], live_server, username, "pw-test-1")
+        pages[username].goto(url)
+    lead, mine = pages["lead"], pages["researcher"]
+    lead.get_by_label("Narrative evidence").fill("32.9% of individuals use the Internet (2023).")
+    lead.locator("#id_score").select_option(label="2 — Weak")
+    lead.get_by_role("button", name="Save and continue editing").click()
+    lead.wait_for_load_state()
+
+    mine.get_by_label("Narrative evidence").fill("My draft: ITU estimate pending.")
+    mine.get_by_role("button", name="Save and continue editing").click()
+    mine.wait_for_load_state()
+    conflict = mine.get_by_test_id("edit-conflict")
+    assert "saved this finding while you were editing it" in conflict.inner_text()
+    assert "32.9% of individuals use the Internet (2023)." in conflict.inner_text()
+    assert mine.get_by_label("Narrative evidence").input_value() == "My draft: ITU estimate pending."
+    screenshot(mine, "research-edit-conflict", full_page=False)
+    target.refresh_from_db()
+    assert target.narrative == "32.9% of individuals use the Internet (2023)." and target.score == 2
+    for page in pages.values():
+        page.context.close()
