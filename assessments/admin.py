@@ -320,8 +320,12 @@ class ScoreFilter(admin.SimpleListFilter):
     parameter_name = "score"
 
     def lookups(self, request, model_admin):
+        # As many levels as the longest scale among the user's assessments (five by default).
+        levels = max(
+            (len(scale) for scale in assessments_for(request.user).values_list("scale", flat=True)), default=5
+        )
         return (
-            [(str(i), str(i)) for i in range(1, 6)]
+            [(str(i), str(i)) for i in range(1, levels + 1)]
             + [(s.value, s.label) for s in SpecialScore]
             + [("none", _("Not scored yet"))]
         )
