@@ -410,3 +410,24 @@ def test_source_admin_is_scoped_and_records_history(client, assessment, members,
     client.force_login(members["staff"])
     url = reverse("admin:assessments_source_change", args=[source.pk])
     assert client.post(url, {"type": "law", "title": "Changed"}).status_code == 403
+
+
+def test_filters_by_theme_assignee_and_score(client, assessment, members):
+    me = members["researcher"]
+    save_finding(finding(assessment, "R.4.1"), by=me, expected_version=1, fields={"assignee": me, "score": 3})
+    save_finding(
+        finding(assessment, "A.5.1"), by=me, expected_version=1, fields={"special_score": "not_applicable"}
+    )
+    client.force_login(me)
+
+    def codes(**params):
+        response = client.get(reverse(CHANGELIST), params)
+        return [f.indicator.code for f in response.context["cl"].result_list]
+
+    assert codes(assignee="me") == ["R.4.1"]
+    assert codes(score="3") == ["R.4.1"]
+    assert codes(score="not_applicable") == ["A.5.1"]
+    assert client.get(reverse(CHANGELIST), {"score": "none"}).context["cl"].result_count == 128
+    by_theme = client.get(reverse(CHANGELIST), {"theme": "R.B"}).context["cl"].result_list
+    assert {f.indicator.question.theme.code for f in by_theme} == {"R.B"}
+    assert "R.4.1" in [f.indicator.code for f in by_theme]
