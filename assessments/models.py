@@ -80,6 +80,9 @@ class Assessment(Timestamped):
         if not all(isinstance(level, str) and level.strip() for level in scale):
             raise ValidationError({"scale": _("Every level needs a name.")})
 
+    def get_absolute_url(self):
+        return reverse("assessments:dashboard", kwargs={"code": self.code})
+
     @property
     def is_validated(self):
         return self.phase in (Phase.VALIDATION, Phase.PUBLISHED)

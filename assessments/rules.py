@@ -89,3 +89,17 @@ def get_assessment_for(user, code, perm=Perm.VIEW, queryset=None):
         raise Http404("No such assessment.")
     check(user, assessment, perm)
     return assessment
+
+
+def settable_statuses(user, assessment, current):
+    """The statuses this user may move a finding to from ``current``.
+
+    The finding's status is the research team's record: MAB members give their judgement as votes in the
+    review pages, and the team marks a finding endorsed or needing revision in the light of them (the
+    review app refuses "endorsed" while MAB comments are unresolved).
+    """
+    from assessments.choices import TRANSITIONS, FindingStatus
+
+    if Perm.EDIT_EVIDENCE not in perms_for(user, assessment):
+        return set()
+    return set(TRANSITIONS.get(FindingStatus(current), set()))

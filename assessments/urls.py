@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from assessments.views import attachments, dashboard
 
 app_name = "assessments"
 
-urlpatterns = []
+urlpatterns = [
+    path("", dashboard.assessment_list, name="list"),
+    path("<slug:code>/", dashboard.dashboard, name="dashboard"),
+    path("<slug:code>/attachments/<int:pk>/", attachments.download, name="attachment"),
+]

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.demo import DEMO_PASSWORD, DemoRefused, create_demo_users
+from assessments.demo import DEMO_PASSWORD, DemoRefused, create_demo_assessment, create_demo_users
 
 
 class Command(BaseCommand):
@@ -12,3 +12,11 @@ class Command(BaseCommand):
         except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Demo accounts ready (password {DEMO_PASSWORD}): {', '.join(users)}")
+        assessment = create_demo_assessment(users)
+        if assessment is None:
+            self.stdout.write("No framework loaded: run manage.py load_framework, then seed_demo again.")
+        else:
+            filled = assessment.findings.exclude(status="not_started").count()
+            self.stdout.write(
+                f"Demo assessment {assessment.code}: {filled} of {assessment.findings.count()} findings filled in."
+            )

@@ -1,0 +1,124 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.choices import Scope
+from assessments.models import Citation, DataPoint, Finding
+from assessments.services import change_scope, save_finding
+from tests.factories import SourceFactory
+
+from .conftest import finding
+
+
+def dashboard_url(code="khm-2023"):
+    return reverse("assessments:dashboard", args=[code])
+
+
+def edit(assessment, code, user, **fields):
+    target = finding(assessment, code)
+    return save_finding(target, by=user, expected_version=target.version, fields=fields)
+
+
+@pytest.mark.parametrize("role", ["lead", "researcher", "mab", "staff"])
+def test_every_member_sees_the_dashboard(client, assessment, members, role):
+    client.force_login(members[role])
+    response = client.get(dashboard_url())
+    assert response.status_code == 200
+    assert assessment.get_absolute_url() == dashboard_url()
+    body = response.content.decode()
+    assert "Assessing Internet Development in Cambodia" in body
+    # Only people who edit evidence get links into the research workspace.
+    assert ("Open my findings in the research workspace" in body) == (role in {"lead", "researcher"})
+
+
+def test_outsiders_get_404_and_strangers_sign_in(client, assessment, members):
+    assert client.get(dashboard_url()).status_code == 302
+    client.force_login(members["outsider"])
+    assert client.get(dashboard_url()).status_code == 404
+    assert client.get(dashboard_url("nope-2020")).status_code == 404
+
+
+def test_progress_scores_coverage_mine_and_recent(client, assessment, members):
+    me = members["researcher"]
+    edit(assessment, "R.1.1", me, status="draft", score=2, narrative="Constitution, Art. 31.", assignee=me)
+    edit(assessment, "R.1.1", me, status="ready")
+    edit(assessment, "R.4.1", me, status="draft", special_score="insufficient_data", assignee=me)
+    edit(assessment, "A.5.1", members["lead"], status="draft", score=4)
+    source = SourceFactory(assessment=assessment)
+    Citation.objects.create(finding=finding(assessment, "R.3.1"), source=source)
+    DataPoint.objects.create(finding=finding(assessment, "A.5.1"), value=32.9, unit="%", year=2021)
+    client.force_login(me)
+    response = client.get(dashboard_url())
+    rows = {row["category"].code: row for row in response.context["categories"]}
+    assert list(rows) == ["R", "O", "A", "M", "X", "C"]
+    r = rows["R"]
+    assert r["total"] == 22
+    assert {s["status"]: s["count"] for s in r["segments"]} == {
+        "not_started": 20,
+        "draft": 1,
+        "ready": 1,
+        "needs_revision": 0,
+        "endorsed": 0,
+    }
+    assert (r["done"], r["done_percent"]) == (1, 5)
+    assert (r["scored"], r["special"], r["average"]) == (1, 1, 2)
+    assert r["evidenced"] == 2  # R.1.1 (narrative) and R.3.1 (a citation)
+    assert rows["A"]["evidenced"] == 1 and rows["A"]["average"] == 4
+    assert [f.indicator.code for f in response.context["assigned"]] == ["R.1.1", "R.4.1"]
+    assert response.context["recent"][0].indicator.code == "A.5.1"
+    body = response.content.decode()
+    assert 'data-testid="progress-R"' in body and "width: 4.5%" in body  # 1 of 22 draft
+    assert "1 of 130 findings" not in body and "1% of 130 findings are ready" in body
+
+
+def test_dashboard_queries_do_not_grow_with_the_number_of_findings(client, assessment, members):
+    me = members["researcher"]
+    edit(assessment, "R.1.1", me, status="draft", narrative="x", assignee=me)
+    client.force_login(me)
+    client.get(dashboard_url())
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(dashboard_url()).status_code == 200
+    change_scope(assessment, Scope.FULL)
+    source = SourceFactory(assessment=assessment)
+    for f in Finding.objects.filter(assessment=assessment)[:60]:
+        save_finding(
+            f, by=me, expected_version=f.version, fields={"status": "draft", "score": 3, "assignee": me}
+        )
+        Citation.objects.create(finding=f, source=source)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(dashboard_url()).status_code == 200
+    assert len(few) == len(many)
+    assert len(many) <= 12
+
+
+def test_my_assessments_list_and_home_section(client, assessment, members, other_assessment):
+    client.force_login(members["mab"])
+    body = client.get(reverse("assessments:list")).content.decode()
+    assert "khm-2023" in body and "tha-2024" not in body and "MAB member" in body
+    home = client.get(reverse("home")).content.decode()
+    assert "My assessments" in home and assessment.get_absolute_url() in home
+    client.force_login(members["outsider"])
+    body = client.get(reverse("assessments:list")).content.decode()
+    assert "tha-2024" in body and "khm-2023" not in body
+
+
+def test_home_queries_do_not_grow_with_assessments(client, framework, members, assessment, other_assessment):
+    from assessments.choices import Role
+    from assessments.services import create_assessment
+    from tests.factories import MembershipFactory
+
+    user = members["outsider"]
+    client.force_login(user)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("home"))
+    for n in range(3):
+        extra = create_assessment(
+            code=f"x-{n}", title=f"X {n}", country_code="KHM", country_name="X", framework=framework
+        )
+        MembershipFactory(assessment=extra, user=user, role=Role.RESEARCHER)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(reverse("home")).content.decode()
+    assert "x-2" in body
+    assert len(few) == len(many)
