@@ -56,7 +56,17 @@ class AssessmentScopedAdmin(admin.ModelAdmin):
 class ReportAdmin(AssessmentScopedAdmin):
     list_display = ["__str__", "assessment", "report_date", "updated"]
     list_filter = ["assessment__code"]
-    fields = ["assessment", "title", "local_title", "subtitle", "series", "scope_note", "report_date", "logo", "partner_logo"]
+    fields = [
+        "assessment",
+        "title",
+        "local_title",
+        "subtitle",
+        "series",
+        "scope_note",
+        "report_date",
+        "logo",
+        "partner_logo",
+    ]
 
 
 @admin.register(ReportSection)

@@ -8,7 +8,7 @@ COLOURS = {"R": "#c0392b", "O": "#2471a3", "A": "#1e8449", "M": "#7d3c98", "X": 
 
 def category_chart(rows, scale_size):
     """``rows``: dicts with code, name, in_scope, with_evidence, scored, mean_score (or None)."""
-    label_w, bar_w, row_h, top = 190, 250, 46, 30
+    label_w, bar_w, row_h, top = 235, 230, 46, 30
     width = label_w + bar_w + 120
     height = top + row_h * len(rows) + 10
     parts = [
@@ -25,7 +25,9 @@ def category_chart(rows, scale_size):
             f'<text x="0" y="{y + 15}" font-size="11" font-weight="bold" fill="#1d2433">{escape(row["code"])} – {escape(row["name"])}</text>'
         )
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="14" fill="#eceff3"/>')
-        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * cover:.1f}" height="14" fill="{colour}"/>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * cover:.1f}" height="14" fill="{colour}"/>'
+        )
         parts.append(
             f'<text x="{label_w + bar_w + 8}" y="{y + 15}" font-size="10" fill="#5b6578">'
             f"{row['with_evidence']}/{row['in_scope']}</text>"

@@ -92,19 +92,54 @@ civil society, the private sector and academia.
 }
 
 RECOMMENDATIONS = [
-    (G.GOVERNMENT, "Strengthen protection of freedom of expression, access to information and privacy, online and offline.", Priority.HIGH, "R"),
+    (
+        G.GOVERNMENT,
+        "Strengthen protection of freedom of expression, access to information and privacy, online and offline.",
+        Priority.HIGH,
+        "R",
+    ),
     (G.GOVERNMENT, "Establish an independent data protection authority.", Priority.HIGH, "R"),
     (G.GOVERNMENT, "Publish public data online in open, easily reusable formats.", Priority.MEDIUM, "O"),
-    (G.GOVERNMENT, "Publish a yearly report of the Universal Service Obligation Fund and connect every commune's schools and health centres.", Priority.HIGH, "A"),
+    (
+        G.GOVERNMENT,
+        "Publish a yearly report of the Universal Service Obligation Fund and connect every commune's schools and health centres.",
+        Priority.HIGH,
+        "A",
+    ),
     (G.GOVERNMENT, "Convene a national Internet Governance Forum every year.", Priority.MEDIUM, "M"),
-    (G.JUDICIARY, "Train judges, prosecutors and court staff on Internet-related law and digital evidence.", Priority.HIGH, "R"),
+    (
+        G.JUDICIARY,
+        "Train judges, prosecutors and court staff on Internet-related law and digital evidence.",
+        Priority.HIGH,
+        "R",
+    ),
     (G.JUDICIARY, "Publish court decisions online.", Priority.MEDIUM, "O"),
-    (G.PRIVATE_SECTOR, "Publish regular transparency reports on government requests for user data and content removal.", Priority.MEDIUM, "R"),
+    (
+        G.PRIVATE_SECTOR,
+        "Publish regular transparency reports on government requests for user data and content removal.",
+        Priority.MEDIUM,
+        "R",
+    ),
     (G.PRIVATE_SECTOR, "Extend 4G coverage and meet quality-of-service standards.", Priority.MEDIUM, "A"),
     (G.TECHNICAL, "Build security and privacy into technical standards and products.", Priority.MEDIUM, "X"),
-    (G.CIVIL_SOCIETY, "Monitor how new Internet laws affect human rights and report on it.", Priority.MEDIUM, "R"),
-    (G.ACADEMIA, "Research Khmer natural language processing (ភាសាខ្មែរ) to grow local content.", Priority.LOW, "A"),
-    (G.USERS, "Learn and share safe online practices, especially with children and older people.", Priority.LOW, "X"),
+    (
+        G.CIVIL_SOCIETY,
+        "Monitor how new Internet laws affect human rights and report on it.",
+        Priority.MEDIUM,
+        "R",
+    ),
+    (
+        G.ACADEMIA,
+        "Research Khmer natural language processing (ភាសាខ្មែរ) to grow local content.",
+        Priority.LOW,
+        "A",
+    ),
+    (
+        G.USERS,
+        "Learn and share safe online practices, especially with children and older people.",
+        Priority.LOW,
+        "X",
+    ),
 ]
 
 

@@ -146,15 +146,25 @@ def build(assessment):
         finding.report_sources = [text(c.source) + (f", {c.locator}" if c.locator else "") for c in citations]
         finding.report_points = [text(p) for p in points]
         finding.report_narrative = markdown(finding.narrative)
-        finding.report_score = text(finding.score_display) if (finding.score or finding.special_score) else "–"
+        finding.report_score = (
+            text(finding.score_display) if (finding.score or finding.special_score) else "–"
+        )
     by_category = {}
     for finding in findings:
         by_category.setdefault(finding.indicator.category.code, []).append(finding)
 
     chapters = []
     intro = [
-        ("sec-background", SectionKind.BACKGROUND, _("UNESCO's Internet Universality Concept and Indicators")),
-        ("sec-initiative", SectionKind.INITIATIVE, _("The initiative in %(country)s") % {"country": assessment.country_name}),
+        (
+            "sec-background",
+            SectionKind.BACKGROUND,
+            _("UNESCO's Internet Universality Concept and Indicators"),
+        ),
+        (
+            "sec-initiative",
+            SectionKind.INITIATIVE,
+            _("The initiative in %(country)s") % {"country": assessment.country_name},
+        ),
         ("sec-executive-summary", SectionKind.EXECUTIVE_SUMMARY, _("Executive Summary")),
     ]
     intro_sections = [(anchor, title, section(kind)) for anchor, kind, title in intro]
@@ -277,7 +287,9 @@ def build(assessment):
         chapters=chapters,
         front_context=front_context,
         is_draft=not assessment.is_validated,
-        short_title=text(_("Internet Universality ROAM-X assessment: %(country)s") % {"country": assessment.country_name}),
+        short_title=text(
+            _("Internet Universality ROAM-X assessment: %(country)s") % {"country": assessment.country_name}
+        ),
         css=report_css(),
     )
 
@@ -296,9 +308,7 @@ def front_html(doc, numbers=None):
 
 def single_document(doc):
     """The whole report as one HTML document: the HTML preview and the one-pass render."""
-    body = front_html(doc) + "".join(
-        f'<div class="chapter">{chapter.html}</div>' for chapter in doc.chapters
-    )
+    body = front_html(doc) + "".join(f'<div class="chapter">{chapter.html}</div>' for chapter in doc.chapters)
     return render_to_string(
         "reports/pdf/document.html",
         {

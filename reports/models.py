@@ -43,7 +43,9 @@ class Report(Timestamped):
         default="UNESCO Series of Internet Universality Indicators National Assessments",
     )
     scope_note = models.TextField(
-        _("scope note"), blank=True, help_text=_("Shown on the title page, e.g. which indicators were assessed.")
+        _("scope note"),
+        blank=True,
+        help_text=_("Shown on the title page, e.g. which indicators were assessed."),
     )
     report_date = models.DateField(_("report date"), null=True, blank=True)
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
@@ -73,7 +75,9 @@ class ReportSection(Timestamped):
     class Meta:
         ordering = ["assessment", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "kind"], name="%(app_label)s_%(class)s_one_per_kind")
+            models.UniqueConstraint(
+                fields=["assessment", "kind"], name="%(app_label)s_%(class)s_one_per_kind"
+            )
         ]
 
     def __str__(self):
@@ -98,7 +102,9 @@ class Recommendation(Timestamped):
     findings = models.ManyToManyField(
         Finding, blank=True, related_name="recommendations", verbose_name=_("based on findings")
     )
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:

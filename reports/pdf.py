@@ -42,11 +42,11 @@ def margin_css(short_title):
     middle, _sep, after = rest.partition("%(pages)s")
     footer = f"{css_string(before)} counter(page) {css_string(middle)} counter(pages) {css_string(after)}"
     return (
-        "@page { @top-left { content: %s; font-size: 7.5pt; color: #5b6578; }"
+        f"@page {{ @top-left {{ content: {css_string(short_title)}; font-size: 7.5pt; color: #5b6578; }}"
         " @top-right { content: string(chapter); font-size: 7.5pt; color: #5b6578; }"
-        " @bottom-center { content: %s; font-size: 7.5pt; color: #5b6578; } }"
+        f" @bottom-center {{ content: {footer}; font-size: 7.5pt; color: #5b6578; }} }}"
         " @page cover { @top-left { content: none; } @top-right { content: none; }"
-        " @bottom-center { content: none; } }" % (css_string(short_title), footer)
+        " @bottom-center { content: none; } }"
     )
 
 
@@ -152,7 +152,12 @@ def _cached(doc, key, html, use_cache):
     if use_cache:
         ChapterCache.objects.filter(assessment=doc.assessment, key=key).delete()
         ChapterCache.objects.create(
-            assessment=doc.assessment, key=key, html_hash=digest, pdf=result[0], pages=result[1], anchors=result[2]
+            assessment=doc.assessment,
+            key=key,
+            html_hash=digest,
+            pdf=result[0],
+            pages=result[1],
+            anchors=result[2],
         )
     return result
 

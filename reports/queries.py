@@ -27,7 +27,9 @@ def findings_for_report(assessment):
         Finding.objects.filter(assessment=assessment, archived=False)
         .select_related("indicator__category", "indicator__question__theme")
         .prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("created", "pk")),
+            Prefetch(
+                "citations", queryset=Citation.objects.select_related("source").order_by("created", "pk")
+            ),
             "data_points__source",
         )
         .order_by("indicator__order")

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 def latest_export_for_content(assessment, content_hash):
     return (
-        ReportExport.objects.filter(assessment=assessment, content_hash=content_hash, status=ExportStatus.DONE)
+        ReportExport.objects.filter(
+            assessment=assessment, content_hash=content_hash, status=ExportStatus.DONE
+        )
         .exclude(file="")
         .order_by("-finished")
         .first()
@@ -74,7 +76,11 @@ def run_export(export):
         doc = document.build(export.assessment)
 
         def progress(done, total):
-            set_progress(export, 5 + int(85 * done / total), _("Rendered %(done)d of %(total)d chapters") % {"done": done, "total": total})
+            set_progress(
+                export,
+                5 + int(85 * done / total),
+                _("Rendered %(done)d of %(total)d chapters") % {"done": done, "total": total},
+            )
 
         started = time.perf_counter()
         result = pdf.render_report(doc, progress=progress)

@@ -69,7 +69,9 @@ def export(request, code):
 
 def _export_for(request, code, pk, perm):
     assessment = get_assessment_for(request.user, code, perm)
-    return get_object_or_404(ReportExport.objects.select_related("requested_by"), pk=pk, assessment=assessment)
+    return get_object_or_404(
+        ReportExport.objects.select_related("requested_by"), pk=pk, assessment=assessment
+    )
 
 
 @login_required
@@ -93,4 +95,6 @@ def download(request, code, pk):
     if export.status != ExportStatus.DONE or not export.file:
         raise Http404(_("This export has no PDF."))
     name = f"{export.assessment.code}-report-{export.finished:%Y%m%d-%H%M}.pdf"
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
+    return FileResponse(
+        export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )

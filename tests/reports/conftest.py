@@ -27,7 +27,9 @@ def report(assessment):
 def pdf_text(data, tmp_path, name="report.pdf"):
     path = tmp_path / name
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def flat(text):

@@ -58,7 +58,9 @@ def test_pdf_headings_in_reference_order(rendered):
 def test_pdf_recommendations_under_their_stakeholder_heading(rendered):
     _result, text, _pages = rendered
     body = flat(text)
-    start = body.index("Key Policy Recommendations", body.index("Annex: Indicators in Scope"))  # after the TOC
+    start = body.index(
+        "Key Policy Recommendations", body.index("Annex: Indicators in Scope")
+    )  # after the TOC
     end = body.index("Conclusion", start)
     part = body[start:end]
     labels = [str(g.label) for g in StakeholderGroup if any(r[0] == g for r in RECOMMENDATIONS)]
