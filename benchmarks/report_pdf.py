@@ -49,7 +49,42 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-pdf-header-footer",
 ]
-WORDS = ["the", "government", "ministry", "policy", "framework", "internet", "access", "broadband", "mobile", "subscriptions", "rural", "urban", "women", "digital", "literacy", "data", "protection", "freedom", "expression", "regulator", "survey", "households", "schools", "coverage", "affordability", "price", "operators", "licence", "law", "consultation", "civil", "society", "academia", "evidence"]
+WORDS = [
+    "the",
+    "government",
+    "ministry",
+    "policy",
+    "framework",
+    "internet",
+    "access",
+    "broadband",
+    "mobile",
+    "subscriptions",
+    "rural",
+    "urban",
+    "women",
+    "digital",
+    "literacy",
+    "data",
+    "protection",
+    "freedom",
+    "expression",
+    "regulator",
+    "survey",
+    "households",
+    "schools",
+    "coverage",
+    "affordability",
+    "price",
+    "operators",
+    "licence",
+    "law",
+    "consultation",
+    "civil",
+    "society",
+    "academia",
+    "evidence",
+]
 
 
 def words(n, rng):
