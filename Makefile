@@ -23,6 +23,7 @@ run: install
 	@echo
 	@echo "  roamx is running on http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password roamx-demo): researcher, lead, reviewer (MAB member), staff, admin"
+	@echo "  Report exports render in the background: run 'make worker' in a second terminal."
 	@echo
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reports import views
 
 app_name = "reports"
 
-urlpatterns = []
+urlpatterns = [
+    path("<slug:code>/report/", views.report_page, name="report"),
+    path("<slug:code>/report/preview/", views.preview, name="preview"),
+    path("<slug:code>/report/export/", views.export, name="export"),
+    path("<slug:code>/report/exports/<int:pk>/status/", views.export_status, name="export_status"),
+    path("<slug:code>/report/exports/<int:pk>/download/", views.download, name="download"),
+]

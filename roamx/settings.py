@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
+    "roamx",
     "indicators",
     "assessments",
     "review",
@@ -137,6 +140,12 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background tasks (report rendering): the database backend needs no extra server; run
+# `manage.py db_worker` beside the web server. Larger installations can switch to django-tasks-rq.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Report rendering: worker processes for chapters rendered in parallel (0 = one per CPU core).
+REPORT_RENDER_PROCESSES = envint("REPORT_RENDER_PROCESSES", 0)
+
 # Uploads: refuse oversized requests before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
@@ -165,4 +174,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every laid-out page at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

@@ -1,0 +1,240 @@
+"""Report PDF benchmark (`make bench`): full-scope and core-scope reports, against headless Chromium.
+
+Builds the data in a throwaway SQLite database: every finding with about 150 words, a data point and
+two sources. Prints, per report: seconds and pages of the first export (chapters rendered in parallel,
+nothing cached), of a re-export after one finding changed, of a cached re-download, of a one-pass
+WeasyPrint render of the same report, and of Chromium printing the same HTML; and peak memory.
+"""
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TMP = Path(tempfile.mkdtemp(prefix="roamx-bench-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{TMP / 'bench.sqlite3'}"
+os.environ["VAR_DIR"] = str(TMP)
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roamx.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.files.base import ContentFile  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from assessments.choices import FindingStatus, Scope, StakeholderGroup  # noqa: E402
+from assessments.models import Citation, DataPoint, Finding, Source  # noqa: E402
+from assessments.services import create_assessment  # noqa: E402
+from indicators.models import Framework  # noqa: E402
+from reports import document, pdf  # noqa: E402
+from reports.models import Recommendation, ReportExport  # noqa: E402
+
+CHROMIUM = os.environ.get("ROAMX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-pdf-header-footer",
+]
+WORDS = [
+    "the",
+    "government",
+    "ministry",
+    "policy",
+    "framework",
+    "internet",
+    "access",
+    "broadband",
+    "mobile",
+    "subscriptions",
+    "rural",
+    "urban",
+    "women",
+    "digital",
+    "literacy",
+    "data",
+    "protection",
+    "freedom",
+    "expression",
+    "regulator",
+    "survey",
+    "households",
+    "schools",
+    "coverage",
+    "affordability",
+    "price",
+    "operators",
+    "licence",
+    "law",
+    "consultation",
+    "civil",
+    "society",
+    "academia",
+    "evidence",
+]
+
+
+def words(n, rng):
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def build(code, scope):
+    rng = random.Random(code)
+    assessment = create_assessment(
+        code=code,
+        title=f"Benchmark {code}",
+        country_code="KHM",
+        country_name="Cambodia",
+        framework=Framework.objects.get(code="iui-2019"),
+        scope=scope,
+    )
+    findings = list(assessment.findings.select_related("indicator"))
+    for i, finding in enumerate(findings):
+        finding.narrative = f"{words(75, rng)}\n\n{words(75, rng)} កម្ពុជា"
+        finding.status = FindingStatus.DRAFT
+        finding.score = 1 + i % 5
+    Finding.objects.bulk_update(findings, ["narrative", "status", "score"])
+    sources = Source.objects.bulk_create(
+        [
+            Source(assessment=assessment, type="report", title=f"Source {i}: {words(6, rng)}", author="MPTC")
+            for i in range(len(findings) * 2)
+        ]
+    )
+    Citation.objects.bulk_create(
+        [Citation(finding=f, source=sources[2 * i + k]) for i, f in enumerate(findings) for k in (0, 1)]
+    )
+    DataPoint.objects.bulk_create(
+        [
+            DataPoint(finding=f, value=Decimal("12.5") + i, unit="%", year=2022, source=sources[2 * i])
+            for i, f in enumerate(findings)
+        ]
+    )
+    from reports.demo import seed_report
+
+    seed_report(assessment)
+    for group in StakeholderGroup:
+        for k in range(4):
+            Recommendation.objects.create(
+                assessment=assessment, stakeholder_group=group, text=words(30, rng), order=k + 10
+            )
+    return assessment, findings
+
+
+def chromium_seconds(html):
+    src = TMP / "report.html"
+    out = TMP / "chromium.pdf"
+    src.write_text(html)
+    started = time.perf_counter()
+    subprocess.run(
+        [CHROMIUM, *CHROMIUM_ARGS, f"--print-to-pdf={out}", src.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    seconds = time.perf_counter() - started
+    pages = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    pages = next((line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")), "?")
+    return seconds, pages
+
+
+def peak_mb(pid="self"):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bench(code, scope):
+    assessment, findings = build(code, scope)
+    print(f"\n## {code}: {scope} scope, {len(findings)} indicators")
+    started = time.perf_counter()
+    doc = document.build(assessment)
+    html_seconds = time.perf_counter() - started
+    single_html = document.single_document(doc)
+    chrome_s, chrome_pages = chromium_seconds(single_html)
+
+    first = pdf.render_report(doc)
+    export = ReportExport.objects.create(
+        assessment=assessment, content_hash=first.content_hash, pages=first.pages, status="done"
+    )
+    export.file.save("x.pdf", ContentFile(first.pdf))
+
+    # One finding changes: only its annex chapter and the key-findings chapter render again.
+    finding = findings[len(findings) // 2]
+    finding.narrative += " A new sentence from the review."
+    finding.save()
+    started = time.perf_counter()
+    doc2 = document.build(assessment)
+    second = pdf.render_report(doc2)
+    second_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    cached = ReportExport.objects.filter(content_hash=first.content_hash, status="done").first()
+    with cached.file.open("rb") as fh:
+        data = fh.read()
+    download_s = time.perf_counter() - started
+    assert data == first.pdf
+
+    started = time.perf_counter()
+    unchanged = document.build(assessment).content_hash == second.content_hash
+    hash_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    _single_pdf, single_pages = pdf.render_single(doc)
+    single_s = time.perf_counter() - started
+
+    ratio = lambda s: s / chrome_s  # noqa: E731
+    print(f"HTML built in {html_seconds:.2f} s")
+    print(f"Chromium print of the same HTML:   {chrome_s:6.2f} s  {chrome_pages} pages")
+    print(
+        f"first export (parallel chapters):  {first.seconds:6.2f} s  {first.pages} pages  "
+        f"{ratio(first.seconds):.2f}x Chromium  ({first.chapters_rendered}/{first.chapters_total} chapters)"
+    )
+    print(
+        f"re-export, one finding changed:    {second_s:6.2f} s  {second.pages} pages  "
+        f"{ratio(second_s):.2f}x Chromium  ({second.chapters_rendered}/{second.chapters_total} chapters, "
+        "HTML build included)"
+    )
+    print(
+        f"cached re-download:                {download_s * 1000:6.1f} ms  "
+        f"1/{first.seconds / max(download_s, 1e-6):.0f} of the first render"
+    )
+    print(f"unchanged-content check (hash):    {hash_s:6.2f} s  (unchanged={unchanged})")
+    print(
+        f"one-pass WeasyPrint (reference):   {single_s:6.2f} s  {single_pages} pages  {ratio(single_s):.2f}x Chromium"
+    )
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    call_command("load_framework", verbosity=0)
+    pdf.pool()  # the db_worker keeps its pool; start it once, as the worker does on its first export
+    started = time.perf_counter()
+    list(pdf.pool().map(abs, [1, 2]))
+    print(f"render pool started in {time.perf_counter() - started:.2f} s")
+    bench("bench-full", Scope.FULL)
+    bench("bench-core", Scope.CORE)
+    workers = list(pdf.pool()._processes.values())
+    worker_peaks = [peak_mb(p.pid) for p in workers]
+    print(
+        f"\npeak memory: main process {peak_mb():.0f} MB; render workers "
+        + ", ".join(f"{m:.0f} MB" for m in worker_peaks)
+    )
+    pdf.shutdown_pool()
+
+
+if __name__ == "__main__":
+    main()

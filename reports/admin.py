@@ -1,0 +1,122 @@
+"""Report content in the research workspace: researchers and leads write (Perm.EDIT_REPORT), other
+members read, outsiders see nothing — all through assessments.rules."""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Assessment, Finding, Membership
+from assessments.queries import assessments_for
+from assessments.rules import ROLE_PERMS, Perm, can
+from indicators.models import Category
+from reports.models import Recommendation, Report, ReportSection
+
+
+def _roles_with(perm):
+    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
+
+
+def editable_assessments(user):
+    if user.is_superuser:
+        return Assessment.objects.all()
+    return Assessment.objects.filter(
+        memberships__user=user, memberships__role__in=_roles_with(Perm.EDIT_REPORT)
+    ).distinct()
+
+
+class AssessmentScopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(assessment__in=assessments_for(request.user))
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or Membership.objects.filter(user=request.user).exists()
+
+    def has_view_permission(self, request, obj=None):
+        if obj is not None:
+            return can(request.user, obj.assessment, Perm.VIEW)
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return can(request.user, obj.assessment, Perm.EDIT_REPORT)
+        return editable_assessments(request.user).exists()
+
+    has_add_permission = has_change_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assessment":
+            kwargs["queryset"] = editable_assessments(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Report)
+class ReportAdmin(AssessmentScopedAdmin):
+    list_display = ["__str__", "assessment", "report_date", "updated"]
+    list_filter = ["assessment__code"]
+    fields = [
+        "assessment",
+        "title",
+        "local_title",
+        "subtitle",
+        "series",
+        "scope_note",
+        "report_date",
+        "logo",
+        "partner_logo",
+    ]
+
+
+@admin.register(ReportSection)
+class ReportSectionAdmin(AssessmentScopedAdmin):
+    list_display = ["kind", "assessment", "updated"]
+    list_filter = ["assessment__code", "kind"]
+    fields = ["assessment", "kind", "body"]
+    formfield_overrides = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "body":
+            field.widget = forms.Textarea(attrs={"rows": 22, "cols": 100})
+        return field
+
+
+class RecommendationForm(forms.ModelForm):
+    class Meta:
+        model = Recommendation
+        fields = ["assessment", "stakeholder_group", "text", "priority", "order", "categories", "findings"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        assessment = self.instance.assessment if self.instance.assessment_id else None
+        if assessment:
+            self.fields["findings"].queryset = Finding.objects.filter(
+                assessment=assessment, archived=False
+            ).select_related("indicator", "assessment")
+            self.fields["categories"].queryset = Category.objects.filter(framework=assessment.framework)
+        else:
+            self.fields["findings"].queryset = Finding.objects.none()
+            self.fields["findings"].help_text = _("Save the recommendation first, then link its findings.")
+
+    def clean(self):
+        data = super().clean()
+        assessment = data.get("assessment")
+        if assessment:
+            if any(f.assessment_id != assessment.pk for f in data.get("findings") or []):
+                self.add_error("findings", _("Link only findings of this assessment."))
+            if any(c.framework_id != assessment.framework_id for c in data.get("categories") or []):
+                self.add_error("categories", _("Use the categories of this assessment's framework edition."))
+        return data
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(AssessmentScopedAdmin):
+    form = RecommendationForm
+    list_display = ["text", "stakeholder_group", "priority", "order", "assessment"]
+    list_editable = ["priority", "order"]
+    list_filter = ["assessment__code", "stakeholder_group", "priority", "categories__code"]
+    search_fields = ["text"]
+    filter_horizontal = ["categories", "findings"]
+    list_select_related = ["assessment"]

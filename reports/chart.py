@@ -1,0 +1,50 @@
+"""The category chart as inline SVG: coverage (indicators with evidence) and the mean score where scored."""
+
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+COLOURS = {"R": "#c0392b", "O": "#2471a3", "A": "#1e8449", "M": "#7d3c98", "X": "#b9770e", "C": "#5d6d7e"}
+
+
+def category_chart(rows, scale_size):
+    """``rows``: dicts with code, name, in_scope, with_evidence, scored, mean_score (or None)."""
+    label_w, bar_w, row_h, top = 235, 230, 46, 30
+    width = label_w + bar_w + 120
+    height = top + row_h * len(rows) + 10
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(_("Coverage and scores by category"))}">',
+        f'<text x="{label_w}" y="14" font-size="10" fill="#5b6578">{escape(_("Coverage: indicators with evidence"))}</text>',
+        f'<text x="{label_w}" y="26" font-size="10" fill="#5b6578">{escape(_("Mean score on the scale, where scored"))}</text>',
+    ]
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        colour = COLOURS.get(row["code"], "#555")
+        cover = row["with_evidence"] / row["in_scope"] if row["in_scope"] else 0
+        parts.append(
+            f'<text x="0" y="{y + 15}" font-size="11" font-weight="bold" fill="#1d2433">{escape(row["code"])} – {escape(row["name"])}</text>'
+        )
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="14" fill="#eceff3"/>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * cover:.1f}" height="14" fill="{colour}"/>'
+        )
+        parts.append(
+            f'<text x="{label_w + bar_w + 8}" y="{y + 15}" font-size="10" fill="#5b6578">'
+            f"{row['with_evidence']}/{row['in_scope']}</text>"
+        )
+        if row["mean_score"] is None:
+            parts.append(
+                f'<text x="{label_w}" y="{y + 34}" font-size="10" fill="#5b6578">{escape(_("not scored"))}</text>'
+            )
+        else:
+            share = row["mean_score"] / scale_size if scale_size else 0
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 24}" width="{bar_w * share:.1f}" height="10" '
+                f'fill="{colour}" fill-opacity="0.45"/>'
+            )
+            parts.append(
+                f'<text x="{label_w + bar_w + 8}" y="{y + 34}" font-size="10" fill="#5b6578">'
+                f"{row['mean_score']:.1f}/{scale_size} ({row['scored']})</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,169 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from assessments.choices import StakeholderGroup
+from assessments.models import Assessment, Finding
+from indicators.models import Category, Timestamped
+from reports.choices import SECTION_ORDER, ExportStatus, Priority, SectionKind
+
+
+def logo_path(instance, filename):
+    suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "img"
+    return f"reports/logos/{secrets.token_hex(16)}.{suffix}"
+
+
+def export_path(instance, filename):
+    """Unguessable: exported drafts are served only to members, never by a guessable URL."""
+    return f"reports/exports/{secrets.token_hex(20)}.pdf"
+
+
+class Report(Timestamped):
+    """The report's cover and front matter for one assessment."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="report")
+    title = models.CharField(
+        _("title"),
+        max_length=300,
+        blank=True,
+        help_text=_("Defaults to “Key findings and recommendations of assessing Internet development in …”."),
+    )
+    subtitle = models.CharField(
+        _("subtitle"), max_length=300, default="Using UNESCO's Internet Universality ROAM-X Indicators"
+    )
+    local_title = models.CharField(
+        _("title in the national language"), max_length=300, blank=True, help_text=_("e.g. in Khmer.")
+    )
+    series = models.CharField(
+        _("series"),
+        max_length=300,
+        blank=True,
+        default="UNESCO Series of Internet Universality Indicators National Assessments",
+    )
+    scope_note = models.TextField(
+        _("scope note"),
+        blank=True,
+        help_text=_("Shown on the title page, e.g. which indicators were assessed."),
+    )
+    report_date = models.DateField(_("report date"), null=True, blank=True)
+    logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
+    partner_logo = models.ImageField(_("partner logo"), upload_to=logo_path, blank=True)
+
+    class Meta:
+        ordering = ["assessment"]
+
+    def __str__(self):
+        return self.display_title
+
+    @property
+    def display_title(self):
+        return self.title or _(
+            "Key findings and recommendations of assessing Internet development in %(country)s"
+        ) % {"country": self.assessment.country_name}
+
+
+class ReportSection(Timestamped):
+    """One narrative section of the report (Markdown)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="report_sections")
+    kind = models.CharField(_("section"), max_length=30, choices=SectionKind.choices)
+    body = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
+    order = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["assessment", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "kind"], name="%(app_label)s_%(class)s_one_per_kind"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.assessment.code})"
+
+    def save(self, *args, **kwargs):
+        self.order = SECTION_ORDER.index(SectionKind(self.kind))
+        super().save(*args, **kwargs)
+
+
+class Recommendation(Timestamped):
+    """One recommendation, addressed to one stakeholder group."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="recommendations")
+    stakeholder_group = models.CharField(
+        _("stakeholder group"), max_length=20, choices=StakeholderGroup.choices
+    )
+    text = models.TextField(_("recommendation"), help_text=_("Markdown (one paragraph)."))
+    categories = models.ManyToManyField(
+        Category, blank=True, related_name="recommendations", verbose_name=_("categories")
+    )
+    findings = models.ManyToManyField(
+        Finding, blank=True, related_name="recommendations", verbose_name=_("based on findings")
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["assessment", "stakeholder_group", "order", "pk"]
+
+    def __str__(self):
+        return f"{self.get_stakeholder_group_display()}: {self.text[:60]}"
+
+
+class ReportExport(Timestamped):
+    """One press of Export: its progress, and the PDF once rendered."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="report_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=200, blank=True)
+    content_hash = models.CharField(max_length=64, db_index=True)
+    is_draft = models.BooleanField(default=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    file = models.FileField(upload_to=export_path, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    chapters_rendered = models.PositiveSmallIntegerField(null=True, blank=True)
+    chapters_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.assessment.code} export {self.created:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self):
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+
+class ChapterCache(Timestamped):
+    """A rendered chapter (PDF bytes), keyed by the hash of its HTML, reused while that HTML is unchanged."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40)
+    html_hash = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    pages = models.PositiveIntegerField()
+    anchors = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["assessment", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "key", "html_hash"], name="%(app_label)s_%(class)s_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.assessment_id}:{self.key}:{self.html_hash[:8]}"

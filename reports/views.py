@@ -1,0 +1,100 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments.rules import Perm, get_assessment_for, perms_for
+from reports import document
+from reports.choices import SECTION_ORDER, ExportStatus
+from reports.models import ReportExport
+from reports.queries import exports_for, recommendations_for, sections_for
+from reports.services import request_export
+
+
+@login_required
+def report_page(request, code):
+    assessment = get_assessment_for(request.user, code, Perm.VIEW)
+    perms = perms_for(request.user, assessment)
+    sections = sections_for(assessment)
+    exports = list(exports_for(assessment)[:20])
+    active = next((e for e in exports if not e.is_finished), None)
+    return render(
+        request,
+        "reports/report.html",
+        {
+            "assessment": assessment,
+            "sections": [(kind, sections.get(kind)) for kind in SECTION_ORDER],
+            "recommendation_count": recommendations_for(assessment).count(),
+            "exports": exports,
+            "active": active,
+            "can_export": Perm.EXPORT in perms,
+            "can_download": Perm.DOWNLOAD in perms,
+            "can_edit": Perm.EDIT_REPORT in perms and request.user.is_staff,
+        },
+    )
+
+
+@login_required
+def preview(request, code):
+    """The report as HTML, from the same templates as the PDF."""
+    assessment = get_assessment_for(request.user, code, Perm.VIEW)
+    doc = document.build(assessment)
+    body = document.front_html(doc) + "".join(
+        f'<div class="chapter">{chapter.html}</div>' for chapter in doc.chapters
+    )
+    return render(
+        request, "reports/preview.html", {"assessment": assessment, "doc": doc, "body": mark_safe(body)}
+    )
+
+
+@login_required
+@require_POST
+def export(request, code):
+    assessment = get_assessment_for(request.user, code, Perm.EXPORT)
+    export, reused = request_export(assessment, by=request.user)
+    if reused and export.status == ExportStatus.DONE:
+        messages.success(
+            request, _("The content has not changed since the last export: that PDF is ready to download.")
+        )
+    elif reused:
+        messages.info(request, _("This content is already being exported."))
+    else:
+        messages.success(request, _("Export started. The PDF is rendered in the background."))
+    return redirect("reports:report", code=assessment.code)
+
+
+def _export_for(request, code, pk, perm):
+    assessment = get_assessment_for(request.user, code, perm)
+    return get_object_or_404(
+        ReportExport.objects.select_related("requested_by"), pk=pk, assessment=assessment
+    )
+
+
+@login_required
+def export_status(request, code, pk):
+    export = _export_for(request, code, pk, Perm.VIEW)
+    data = {
+        "status": export.status,
+        "status_label": export.get_status_display(),
+        "progress": export.progress,
+        "stage": export.stage,
+        "finished": export.is_finished,
+    }
+    if export.status == ExportStatus.DONE:
+        data["download_url"] = reverse("reports:download", kwargs={"code": code, "pk": export.pk})
+    return JsonResponse(data)
+
+
+@login_required
+def download(request, code, pk):
+    export = _export_for(request, code, pk, Perm.DOWNLOAD)
+    if export.status != ExportStatus.DONE or not export.file:
+        raise Http404(_("This export has no PDF."))
+    name = f"{export.assessment.code}-report-{export.finished:%Y%m%d-%H%M}.pdf"
+    return FileResponse(
+        export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )

@@ -1,0 +1,28 @@
+"""The demo for `make run`. It lives at the project level because it spans the apps: accounts and the
+Cambodia assessment (assessments), its report content (reports) — each app's demo module knows its part."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from assessments.demo import DEMO_PASSWORD, DemoRefused, create_demo_assessment, create_demo_users
+from reports.demo import seed_report
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts and demo assessment for `make run`. Refused unless DEBUG is on."
+
+    def handle(self, **options):
+        try:
+            users = create_demo_users()
+        except DemoRefused as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Demo accounts ready (password {DEMO_PASSWORD}): {', '.join(users)}")
+        assessment = create_demo_assessment(users)
+        if assessment is None:
+            self.stdout.write("No framework loaded: run manage.py load_framework, then seed_demo again.")
+            return
+        filled = assessment.findings.exclude(status="not_started").count()
+        self.stdout.write(
+            f"Demo assessment {assessment.code}: {filled} of {assessment.findings.count()} findings filled in."
+        )
+        seed_report(assessment)
+        self.stdout.write(f"Demo report content ready for {assessment.code}.")

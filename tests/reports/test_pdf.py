@@ -1,0 +1,133 @@
+"""The PDF read back with pdftotext: structure, recommendations, watermark, Khmer, annex, page numbers."""
+
+import re
+import subprocess
+
+import pytest
+
+from assessments.choices import Phase, StakeholderGroup
+from assessments.queries import in_scope_indicators
+from reports import document, pdf
+from reports.demo import RECOMMENDATIONS
+from reports.khmer import ZWSP, segment
+from tests.reports.conftest import flat, pdf_text
+
+HEADINGS = [
+    "Key findings and recommendations",
+    "UNESCO's Internet Universality Concept and Indicators",
+    "The initiative in Cambodia",
+    "Executive Summary",
+    "Key findings",
+    "R – Rights",
+    "O – Openness",
+    "A – Access",
+    "M – Multistakeholder",
+    "X – Cross-cutting issues",
+    "Contextual indicators",
+    "Key Policy Recommendations",
+    "Government",
+    "Judiciary",
+    "Private sector",
+    "Technical community",
+    "Civil society",
+    "Academia",
+    "Internet users",
+    "Conclusion",
+    "Annex: Indicators in Scope",
+]
+
+
+@pytest.fixture
+def rendered(report, tmp_path):
+    result = pdf.render_report(document.build(report))
+    text = pdf_text(result.pdf, tmp_path)
+    return result, text, text.split("\f")
+
+
+def test_pdf_headings_in_reference_order(rendered):
+    _result, _text, pages = rendered
+    assert "Contents" in pages[1]
+    body = flat("\n".join(pages[2:]))
+    position = 0
+    for heading in HEADINGS:
+        found = body.find(heading, position)
+        assert found >= 0, f"{heading!r} missing or out of order"
+        position = found + len(heading)
+
+
+def test_pdf_recommendations_under_their_stakeholder_heading(rendered):
+    _result, text, _pages = rendered
+    body = flat(text)
+    start = body.index(
+        "Key Policy Recommendations", body.index("Annex: Indicators in Scope")
+    )  # after the TOC
+    end = body.index("Conclusion", start)
+    part = body[start:end]
+    labels = [str(g.label) for g in StakeholderGroup if any(r[0] == g for r in RECOMMENDATIONS)]
+    bounds = [part.index(label) for label in labels] + [len(part)]
+    for group, rec_text, _priority, _category in RECOMMENDATIONS:
+        i = labels.index(str(group.label))
+        # Up to any Khmer (see test_pdf_khmer_words_extracted for how Khmer reads back).
+        at = part.find(flat(re.split(r"[\u1780-\u17ff]", rec_text)[0]))
+        assert bounds[i] < at < bounds[i + 1], f"{rec_text!r} not under {group.label}"
+
+
+def test_pdf_watermark_in_draft_only(report, tmp_path):
+    draft = pdf.render_report(document.build(report))
+    assert "DRAFT — for validation" in pdf_text(draft.pdf, tmp_path)
+    report.phase = Phase.VALIDATION
+    report.save()
+    validated = pdf.render_report(document.build(report))
+    assert "DRAFT" not in pdf_text(validated.pdf, tmp_path, "validated.pdf")
+    # The chapters themselves were reused: only the front matter and page furniture differ.
+    assert validated.chapters_rendered == 0
+
+
+def test_pdf_khmer_words_extracted(report, tmp_path):
+    # pdftotext's default mode orders glyphs by position, which breaks Khmer clusters whose vowel is drawn
+    # before the consonant; -raw keeps the content-stream (logical) order.
+    data = pdf.render_report(document.build(report)).pdf
+    (tmp_path / "km.pdf").write_bytes(data)
+    raw = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(tmp_path / "km.pdf"), "-"], capture_output=True, text=True
+    ).stdout.replace(ZWSP, "")
+    for word in ["ខ្មែរ", "ការអភិវឌ្ឍន៍", "ការវាយត"]:
+        assert word in raw
+
+
+def test_khmer_segmentation_inserts_breaks_between_words():
+    segmented = segment("ការវាយតម្លៃការអភិវឌ្ឍន៍អ៊ីនធឺណិតនៅកម្ពុជា and English")
+    assert segmented.split(ZWSP) == ["ការវាយតម្លៃ", "ការអភិវឌ្ឍន៍", "អ៊ីនធឺណិត", "នៅ", "កម្ពុជា and English"]
+    assert segment(segmented) == segmented
+
+
+def test_pdf_annex_has_one_row_per_indicator_in_scope(rendered, report):
+    _result, text, _pages = rendered
+    annex = text[text.rindex("Annex: Indicators in Scope") :]
+    codes = re.findall(r"^([ROAMXC]\.\d+\.\d+)\b", annex, flags=re.M)
+    expected = sorted(in_scope_indicators(report).values_list("code", flat=True))
+    assert sorted(codes) == expected
+    assert len(codes) == 130
+
+
+def test_pdf_page_numbers_and_toc_agree(rendered):
+    result, _text, pages = rendered
+    assert f"Page 3 of {result.pages}" in pages[2]
+    toc = flat(pages[1])
+    number = int(re.search(r"Conclusion\D*?(\d+)", toc).group(1))
+    assert flat(pages[number - 1]).find("Conclusion") >= 0
+    assert "Key Policy Recommendations" not in flat(pages[number - 1]).split("Conclusion")[0][-40:]
+
+
+def test_unchanged_chapters_are_not_rendered_again(report):
+    first = pdf.render_report(document.build(report))
+    again = pdf.render_report(document.build(report))
+    assert first.chapters_rendered == first.chapters_total
+    assert again.chapters_rendered == 0
+    assert again.content_hash == first.content_hash
+    finding = report.findings.filter(narrative__gt="").select_related("indicator").first()
+    finding.narrative += " New evidence."
+    finding.save()
+    changed = pdf.render_report(document.build(report))
+    assert changed.content_hash != first.content_hash
+    assert changed.chapters_rendered == 1
