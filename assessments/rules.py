@@ -89,3 +89,13 @@ def get_assessment_for(user, code, perm=Perm.VIEW, queryset=None):
         raise Http404("No such assessment.")
     check(user, assessment, perm)
     return assessment
+
+
+def can_create_assessment(user):
+    """Who may start a new assessment: superusers, holders of Django's ``assessments.add_assessment``
+    permission (given in the admin, also through a group), and anyone who is staff in some assessment."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_perm("assessments.add_assessment"):
+        return True
+    return user.memberships.filter(role=Role.STAFF).exists()
