@@ -13,6 +13,7 @@ from django_filters.fields import IsoDateTimeField
 from assessments.choices import FindingStatus
 from assessments.models import Finding
 from indicators.choices import CategoryCode
+from indicators.filters import StrictBooleanFilter
 
 
 class SinceField(IsoDateTimeField):
@@ -37,7 +38,7 @@ class FindingFilter(django_filters.FilterSet):
         field_name="indicator__category__code", choices=CategoryCode.choices, label=_("Category")
     )
     theme = django_filters.CharFilter(field_name="indicator__question__theme__code", label=_("Theme code"))
-    core = django_filters.BooleanFilter(field_name="indicator__is_core", label=_("Core indicators only"))
+    core = StrictBooleanFilter(field_name="indicator__is_core", label=_("Core indicators only"))
     indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Indicator code"))
     status = django_filters.MultipleChoiceFilter(choices=FindingStatus.choices, label=_("Status"))
     assignee = django_filters.CharFilter(field_name="assignee__username", label=_("Assignee's username"))

@@ -236,6 +236,7 @@ class CitationSerializer(serializers.ModelSerializer):
         model = Citation
         fields = ["id", "indicator", "source", "locator", "created", "updated"]
         read_only_fields = ["id", "created", "updated"]
+        validators = []  # validate() says which field is wrong instead of DRF's generic unique-set message
 
     def validate(self, attrs):
         finding = attrs.get("finding", getattr(self.instance, "finding", None))
