@@ -107,6 +107,9 @@ class FindingSerializer(serializers.ModelSerializer):
     )
     is_core = serializers.BooleanField(source="indicator.is_core", read_only=True)
     score_label = serializers.SerializerMethodField()
+    # Declared because read-only model fields lose allow_blank, and "" (no value) is a real answer here.
+    special_score = serializers.ChoiceField(choices=SpecialScore.choices, allow_blank=True, read_only=True)
+    confidence = serializers.ChoiceField(choices=Confidence.choices, allow_blank=True, read_only=True)
     assignee = serializers.CharField(source="assignee.username", read_only=True, allow_null=True, default=None)
     updated_by = serializers.CharField(
         source="updated_by.username", read_only=True, allow_null=True, default=None
