@@ -29,11 +29,16 @@ class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema plus the error responses every operation can give, so clients (and
     schemathesis) know a 403 or a 404 is an answer, not a bug."""
 
+    def get_tags(self):
+        # One group per resource in the docs page (findings, sources, ...), not one per URL prefix.
+        basename = getattr(self.view, "basename", None)
+        return [f"{basename.replace('-', ' ')}s"] if basename else ["api"]
+
     def get_override_parameters(self):
         params = [
             OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description)
             for name, description in PATH_PARAMETERS.items()
-            if "{%s}" % name in self.path
+            if f"{{{name}}}" in self.path
         ]
         return params + list(super().get_override_parameters())
 

@@ -48,7 +48,9 @@ class LimitedJSONParser(JSONParser):
             data = json.loads(raw.decode("utf-8"))
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except (ValueError, UnicodeError) as exc:
-            raise exceptions.ParseError(_("The body is not valid UTF-8 JSON: %(error)s") % {"error": exc}) from exc
+            raise exceptions.ParseError(
+                _("The body is not valid UTF-8 JSON: %(error)s") % {"error": exc}
+            ) from exc
         return data
 
 

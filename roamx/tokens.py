@@ -31,7 +31,9 @@ def api_tokens(request):
             )
         elif action == "revoke":
             if Token.objects.filter(user=request.user).delete()[0]:
-                messages.success(request, _("Your token is revoked: scripts using it are refused from now on."))
+                messages.success(
+                    request, _("Your token is revoked: scripts using it are refused from now on.")
+                )
             else:
                 messages.error(request, _("You have no token to revoke."))
         else:

@@ -110,7 +110,9 @@ class FindingSerializer(serializers.ModelSerializer):
     # Declared because read-only model fields lose allow_blank, and "" (no value) is a real answer here.
     special_score = serializers.ChoiceField(choices=SpecialScore.choices, allow_blank=True, read_only=True)
     confidence = serializers.ChoiceField(choices=Confidence.choices, allow_blank=True, read_only=True)
-    assignee = serializers.CharField(source="assignee.username", read_only=True, allow_null=True, default=None)
+    assignee = serializers.CharField(
+        source="assignee.username", read_only=True, allow_null=True, default=None
+    )
     updated_by = serializers.CharField(
         source="updated_by.username", read_only=True, allow_null=True, default=None
     )
@@ -154,7 +156,9 @@ class FindingUpdateSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=MAX_SCALE_LEVELS, required=False, allow_null=True)
     special_score = serializers.ChoiceField(choices=SpecialScore.choices, required=False, allow_blank=True)
     confidence = serializers.ChoiceField(choices=Confidence.choices, required=False, allow_blank=True)
-    narrative = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
+    narrative = serializers.CharField(
+        required=False, allow_blank=True, max_length=100_000, trim_whitespace=False
+    )
     assignee = AssigneeField(required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
 

@@ -37,7 +37,11 @@ REVIEW_STATUSES = {FindingStatus.ENDORSED, FindingStatus.NEEDS_REVISION}
 
 
 class AssessmentViewSet(
-    PlainViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    PlainViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Assessments you are a member of. Staff (see ``rules.can_create_assessment``) may create one."""
 
@@ -99,7 +103,9 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-class FindingViewSet(AssessmentScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FindingViewSet(
+    AssessmentScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """One finding per indicator in scope. Members read; researchers and leads update.
 
     An update names the version it is based on; if someone saved the finding since, the answer is 409 (or
@@ -131,7 +137,9 @@ class FindingViewSet(AssessmentScopedMixin, mixins.ListModelMixin, mixins.Retrie
         parameters=[IF_MATCH],
         responses={
             200: FindingSerializer,
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Field errors, e.g. a forbidden status.")),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description=_("Field errors, e.g. a forbidden status.")
+            ),
             409: OpenApiResponse(ConflictSerializer, description=_("Stale version in the body.")),
             412: OpenApiResponse(ConflictSerializer, description=_("Stale If-Match header.")),
         },
@@ -145,7 +153,9 @@ class FindingViewSet(AssessmentScopedMixin, mixins.ListModelMixin, mixins.Retrie
         fields = dict(serializer.validated_data)
         body_version = fields.pop("version", None)
         if body_version is None and header_version is None:
-            raise exceptions.ValidationError({"version": [_("Send the version you read (or an If-Match header).")]})
+            raise exceptions.ValidationError(
+                {"version": [_("Send the version you read (or an If-Match header).")]}
+            )
         new_status = fields.get("status")
         if new_status in REVIEW_STATUSES and new_status != finding.status:
             check(request.user, self.assessment, Perm.VALIDATE)
@@ -224,4 +234,3 @@ class DataPointViewSet(EvidenceViewSet):
 
     serializer_class = DataPointSerializer
     model = DataPoint
-

@@ -26,7 +26,9 @@ class FrameworkViewSet(PlainViewMixin, viewsets.ReadOnlyModelViewSet):
         return Response(FrameworkTreeSerializer(framework, context=self.get_serializer_context()).data)
 
 
-class IndicatorViewSet(PlainViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IndicatorViewSet(
+    PlainViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The indicators of one edition, filterable by category, theme, core, kind and text."""
 
     serializer_class = IndicatorSerializer
@@ -40,7 +42,9 @@ class IndicatorViewSet(PlainViewMixin, mixins.ListModelMixin, mixins.RetrieveMod
         self.framework = get_object_or_404(Framework, code=kwargs["edition"])
 
     def get_queryset(self):
-        queryset = Indicator.objects.select_related("framework", "category", "question__theme").order_by("order")
+        queryset = Indicator.objects.select_related("framework", "category", "question__theme").order_by(
+            "order"
+        )
         if getattr(self, "swagger_fake_view", False):
             return queryset.none()
         return queryset.filter(framework=self.framework)

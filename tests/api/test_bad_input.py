@@ -68,9 +68,13 @@ def test_source_of_another_assessment_cannot_be_cited(researcher, evidence, fram
     from assessments.services import create_assessment
     from tests.factories import SourceFactory
 
-    other = create_assessment(code="lao-2024", title="Lao", country_code="LAO", country_name="Lao", framework=framework)
+    other = create_assessment(
+        code="lao-2024", title="Lao", country_code="LAO", country_name="Lao", framework=framework
+    )
     foreign = SourceFactory(assessment=other)
-    response = researcher.post(f"{BASE}/citations/", {"indicator": "R.2.1", "source": foreign.pk}, format="json")
+    response = researcher.post(
+        f"{BASE}/citations/", {"indicator": "R.2.1", "source": foreign.pk}, format="json"
+    )
     assert response.status_code == 400 and "no source" in response.json()["source"][0]
     # Nor read through this assessment's URL.
     assert researcher.get(f"{BASE}/sources/{foreign.pk}/").status_code == 404
@@ -115,7 +119,9 @@ def test_session_auth_needs_csrf(members, assessment):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(members["researcher"])
     assert browser.get(f"{BASE}/findings/R.1.1/").status_code == 200
-    response = browser.patch(f"{BASE}/findings/R.1.1/", '{"version": 1, "narrative": "x"}', content_type="application/json")
+    response = browser.patch(
+        f"{BASE}/findings/R.1.1/", '{"version": 1, "narrative": "x"}', content_type="application/json"
+    )
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
 
 

@@ -45,7 +45,8 @@ def test_status_update_script(live_server, members, assessment, tmp_path):
     assert "M.4.1: refused (403)" in result.stdout
     assert "M.1.1: changed by someone else meanwhile" in result.stdout
     statuses = dict(
-        Finding.objects.filter(assessment=assessment, indicator__code__in=["M.1.1", "M.2.1", "M.4.1", "R.1.1"])
-        .values_list("indicator__code", "status")
+        Finding.objects.filter(
+            assessment=assessment, indicator__code__in=["M.1.1", "M.2.1", "M.4.1", "R.1.1"]
+        ).values_list("indicator__code", "status")
     )
     assert statuses == {"M.1.1": "draft", "M.2.1": "draft", "M.4.1": "not_started", "R.1.1": "not_started"}

@@ -39,7 +39,9 @@ def test_patch_saves_through_the_service_and_records_who(researcher, assessment,
 
 def test_stale_version_gets_409_with_current_finding_and_changes(researcher, assessment, members):
     theirs = finding(assessment)
-    save_finding(theirs, by=members["lead"], expected_version=1, fields={"narrative": "Lead's text", "score": 3})
+    save_finding(
+        theirs, by=members["lead"], expected_version=1, fields={"narrative": "Lead's text", "score": 3}
+    )
     response = researcher.patch(URL, {"version": 1, "narrative": "Mine"}, format="json")
     assert response.status_code == 409
     body = response.json()
@@ -95,7 +97,12 @@ def test_bad_input_is_400_with_field_errors_and_nothing_saved(researcher, assess
 
 
 def test_score_against_special_score_already_saved(researcher, assessment, members):
-    save_finding(finding(assessment), by=members["lead"], expected_version=1, fields={"special_score": "not_applicable"})
+    save_finding(
+        finding(assessment),
+        by=members["lead"],
+        expected_version=1,
+        fields={"special_score": "not_applicable"},
+    )
     response = researcher.patch(URL, {"version": 2, "score": 3}, format="json")
     assert response.status_code == 400 and "not both" in response.json()["special_score"][0]
 
@@ -142,12 +149,19 @@ def test_filters(researcher, assessment, members, params, expected):
     ready = finding(assessment, "R.3.1")
     transition(ready, "draft", by=members["researcher"])
     transition(ready, "ready", by=members["researcher"])
-    save_finding(finding(assessment, "M.1.1"), by=members["lead"], expected_version=1, fields={"assignee": members["lead"]})
+    save_finding(
+        finding(assessment, "M.1.1"),
+        by=members["lead"],
+        expected_version=1,
+        fields={"assignee": members["lead"]},
+    )
     response = researcher.get("/api/assessments/khm-2023/findings/", {**params, "page_size": 500})
     assert response.status_code == 200
     results = response.json()["results"]
     if expected is None:
-        expected = Finding.objects.filter(assessment=assessment, indicator__question__theme__code="R.A").count()
+        expected = Finding.objects.filter(
+            assessment=assessment, indicator__question__theme__code="R.A"
+        ).count()
         assert expected > 0
     assert len(results) == response.json()["count"] == expected
 

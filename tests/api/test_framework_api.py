@@ -12,12 +12,16 @@ def test_framework_list_and_tree(reader, assessment):
     listing = reader.get("/api/frameworks/").json()
     assert listing["count"] == 1
     edition = listing["results"][0]
-    assert edition["code"] == "iui-2019" and edition["indicator_count"] == 303 and edition["core_count"] == 109
+    assert (
+        edition["code"] == "iui-2019" and edition["indicator_count"] == 303 and edition["core_count"] == 109
+    )
     tree = reader.get(edition["url"]).json()
     categories = {c["code"]: c for c in tree["categories"]}
     assert list(categories) == ["R", "O", "A", "M", "X", "C"]
     assert sum(len(t["questions"]) for c in tree["categories"] for t in c["themes"]) == 124
-    in_tree = sum(len(q["indicators"]) for c in tree["categories"] for t in c["themes"] for q in t["questions"])
+    in_tree = sum(
+        len(q["indicators"]) for c in tree["categories"] for t in c["themes"] for q in t["questions"]
+    )
     assert in_tree + len(categories["C"]["indicators"]) == 303
     assert len(categories["C"]["indicators"]) == 21 and categories["C"]["themes"] == []
 
@@ -39,7 +43,9 @@ def test_indicator_filters(reader, assessment, params, expected):
     if expected is None:
         queryset = Indicator.objects.filter(framework__code="iui-2019")
         expected = (
-            queryset.filter(kind="quantitative").count() if "kind" in params else queryset.filter(code__startswith="R.1.").count()
+            queryset.filter(kind="quantitative").count()
+            if "kind" in params
+            else queryset.filter(code__startswith="R.1.").count()
         )
     assert response.json()["count"] == expected == len(response.json()["results"])
 

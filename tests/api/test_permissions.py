@@ -52,7 +52,8 @@ def test_assessment_list_shows_only_own_assessments(api_as, assessment, role):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
-    "url", ["/api/", "/api/frameworks/", "/api/frameworks/iui-2019/", "/api/frameworks/iui-2019/indicators/R.1.1/"]
+    "url",
+    ["/api/", "/api/frameworks/", "/api/frameworks/iui-2019/", "/api/frameworks/iui-2019/indicators/R.1.1/"],
 )
 def test_framework_is_readable_by_everyone_signed_in(api_as, assessment, role, url):
     response = api_as(role).get(url)
@@ -81,10 +82,16 @@ def test_create_source_only_by_researchers(api_as, assessment, role):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("kind", ["sources", "citations", "data-points"])
 def test_change_and_delete_evidence_only_by_researchers(api_as, evidence, role, kind):
-    obj = {"sources": evidence["source"], "citations": evidence["citation"], "data-points": evidence["data_point"]}[
-        kind
-    ]
-    change = {"sources": {"title": "Renamed"}, "citations": {"locator": "p. 9"}, "data-points": {"unit": "per 100"}}
+    obj = {
+        "sources": evidence["source"],
+        "citations": evidence["citation"],
+        "data-points": evidence["data_point"],
+    }[kind]
+    change = {
+        "sources": {"title": "Renamed"},
+        "citations": {"locator": "p. 9"},
+        "data-points": {"unit": "per 100"},
+    }
     client = api_as(role)
     url = f"{BASE}/{kind}/{obj.pk}/"
     assert client.patch(url, change[kind], format="json").status_code == expected_status(role, 200, WRITERS)
@@ -138,7 +145,9 @@ def test_superuser_creates_assessment_without_joining(superuser, assessment):
     from tests.api.conftest import token_client
 
     response = token_client(superuser).post(
-        "/api/assessments/", {**NEW_ASSESSMENT, "scope": "full", "scale": ["No", "Partly", "Yes"]}, format="json"
+        "/api/assessments/",
+        {**NEW_ASSESSMENT, "scope": "full", "scale": ["No", "Partly", "Yes"]},
+        format="json",
     )
     assert response.status_code == 201, response.content
     assert response.json()["finding_count"] == 303 and response.json()["my_role"] is None

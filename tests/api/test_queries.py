@@ -40,7 +40,12 @@ def fill(assessment, members, n):
         Citation.objects.create(finding=finding, source=source)
         DataPoint.objects.create(finding=finding, value=i, year=2020, source=source)
     for finding in findings:
-        save_finding(finding, by=members["researcher"], expected_version=finding.version, fields={"assignee": members["lead"]})
+        save_finding(
+            finding,
+            by=members["researcher"],
+            expected_version=finding.version,
+            fields={"assignee": members["lead"]},
+        )
 
 
 def count(client, url):
@@ -66,7 +71,9 @@ def test_assessment_list_does_not_grow(api_as, members, assessment, framework):
     client = api_as("researcher")
     few, n_few = count(client, "/api/assessments/")
     for i in range(5):
-        extra = create_assessment(code=f"a-{i}", title="A", country_code="AA", country_name="A", framework=framework)
+        extra = create_assessment(
+            code=f"a-{i}", title="A", country_code="AA", country_name="A", framework=framework
+        )
         MembershipFactory(assessment=extra, user=members["researcher"], role=Role.MAB)
     many, n_many = count(client, "/api/assessments/")
     assert (n_few, n_many) == (1, 6)
