@@ -103,3 +103,13 @@ def settable_statuses(user, assessment, current):
     if Perm.EDIT_EVIDENCE not in perms_for(user, assessment):
         return set()
     return set(TRANSITIONS.get(FindingStatus(current), set()))
+
+
+def can_create_assessment(user):
+    """Who may start a new assessment: superusers, holders of Django's ``assessments.add_assessment``
+    permission (given in the admin, also through a group), and anyone who is staff in some assessment."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_perm("assessments.add_assessment"):
+        return True
+    return user.memberships.filter(role=Role.STAFF).exists()

@@ -15,3 +15,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+# An in-memory SQLite test database is shared between threads through SQLite's shared cache, whose table
+# locks fail at once instead of waiting; browser tests run the live server and the task worker in threads
+# beside the test, so the SQLite test database is a file, where the busy timeout makes writers wait.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405

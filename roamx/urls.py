@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from roamx import views
+from roamx import tokens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,10 +14,12 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/tokens/", tokens.api_tokens, name="api_tokens"),
     path("framework/", include("indicators.urls")),
     path("a/", include("assessments.urls")),
     path("a/", include("review.urls")),
     path("a/", include("reports.urls")),
+    path("api/", include("roamx.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

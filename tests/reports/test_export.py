@@ -54,6 +54,9 @@ def test_export_get_is_refused(client, report, members):
     assert client.get(url("export", report)).status_code == 405
 
 
+# The db_worker command closes its database connection after each task, which ends a test's wrapping
+# transaction; tests that run it use a transactional database instead.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ["lead", "staff"])
 def test_export_renders_in_the_worker_and_members_download(
     client, report, members, role, tmp_path, django_capture_on_commit_callbacks
@@ -77,6 +80,7 @@ def test_export_renders_in_the_worker_and_members_download(
     assert client.get(url("export_status", report, pk=export.pk)).status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)
 def test_unchanged_content_is_not_rendered_again(client, report, members, django_capture_on_commit_callbacks):
     export_and_run(client, members["staff"], report, django_capture_on_commit_callbacks)
     first = ReportExport.objects.get()

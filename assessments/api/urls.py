@@ -1,0 +1,14 @@
+from rest_framework.routers import SimpleRouter
+
+from assessments.api import views
+
+router = SimpleRouter()
+router.register("assessments", views.AssessmentViewSet, basename="assessment")
+# Resources inside one assessment. Other apps add theirs the same way under assessments/<code>/.
+ASSESSMENT = r"assessments/(?P<code>[^/]+)"
+router.register(f"{ASSESSMENT}/findings", views.FindingViewSet, basename="finding")
+router.register(f"{ASSESSMENT}/sources", views.SourceViewSet, basename="source")
+router.register(f"{ASSESSMENT}/citations", views.CitationViewSet, basename="citation")
+router.register(f"{ASSESSMENT}/data-points", views.DataPointViewSet, basename="data-point")
+
+urlpatterns = router.urls

@@ -1,0 +1,55 @@
+"""Finding filters shared by the assessment pages and the API.
+
+``?category=R&theme=R.A&core=true&status=draft&status=ready&assignee=alice&changed_since=2024-05-01T00:00Z``
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+
+from assessments.choices import FindingStatus
+from assessments.models import Finding
+from indicators.choices import CategoryCode
+from indicators.filters import StrictBooleanFilter
+
+
+class SinceField(IsoDateTimeField):
+    """An ISO 8601 moment; one the database cannot hold in UTC (year 9999 at -14:00) is a form error."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None:
+            try:
+                moment.astimezone(datetime.UTC)
+            except OverflowError as exc:
+                raise forms.ValidationError(_("This date is out of range.")) from exc
+        return moment
+
+
+class SinceFilter(django_filters.DateTimeFilter):
+    field_class = SinceField
+
+
+class FindingFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(
+        field_name="indicator__category__code", choices=CategoryCode.choices, label=_("Category")
+    )
+    theme = django_filters.CharFilter(field_name="indicator__question__theme__code", label=_("Theme code"))
+    core = StrictBooleanFilter(field_name="indicator__is_core", label=_("Core indicators only"))
+    indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Indicator code"))
+    status = django_filters.MultipleChoiceFilter(choices=FindingStatus.choices, label=_("Status"))
+    assignee = django_filters.CharFilter(field_name="assignee__username", label=_("Assignee's username"))
+    changed_since = SinceFilter(field_name="updated", lookup_expr="gte", label=_("Changed since"))
+
+    class Meta:
+        model = Finding
+        fields = []
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    """Citations and data points of one finding: ``?indicator=R.1.1``."""
+
+    indicator = django_filters.CharFilter(field_name="finding__indicator__code", label=_("Indicator code"))

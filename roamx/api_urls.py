@@ -1,0 +1,43 @@
+"""The API under /api/: each app's ``api/urls.py``, the OpenAPI schema and its docs page.
+
+An app adds its endpoints by appending its ``api.urls`` to APP_APIS (e.g. ``review.api.urls`` for
+comments, ``reports.api.urls`` for recommendations, report sections and exports).
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from roamx.rest import api_not_found
+
+APP_APIS = ["indicators.api.urls", "assessments.api.urls"]
+
+app_name = "api"
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def api_root(request, format=None):
+    """Where to start: the top-level collections, the schema and its docs."""
+    return Response(
+        {
+            "frameworks": reverse("api:framework-list", request=request),
+            "assessments": reverse("api:assessment-list", request=request),
+            "schema": reverse("api:schema", request=request),
+            "docs": reverse("api:docs", request=request),
+        }
+    )
+
+
+urlpatterns = [
+    path("", api_root, name="root"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *(path("", include(module)) for module in APP_APIS),
+    # Anything else under /api/ is a JSON 404, never Django's HTML page.
+    re_path(r"^.*$", api_not_found),
+]
