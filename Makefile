@@ -23,9 +23,12 @@ run: install
 	@echo
 	@echo "  roamx is running on http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password roamx-demo): researcher, lead, reviewer (MAB member), staff, admin"
-	@echo "  Report exports render in the background: run 'make worker' in a second terminal."
+	@echo "  Report exports render in a background worker, started alongside (log: var/worker.log)."
 	@echo
-	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The worker lives as long as the server: both stop on Ctrl-C.
+	@mkdir -p var; $(DEMO_ENV) $(BIN)/python manage.py db_worker > var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

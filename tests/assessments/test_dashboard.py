@@ -30,6 +30,16 @@ def test_every_member_sees_the_dashboard(client, assessment, members, role):
     assert "Assessing Internet Development in Cambodia" in body
     # Only people who edit evidence get links into the research workspace.
     assert ("Open my findings in the research workspace" in body) == (role in {"lead", "researcher"})
+    assert reverse("review:overview", args=["khm-2023"]) in body
+    assert reverse("reports:report", args=["khm-2023"]) in body
+
+
+def test_read_only_members_follow_recent_changes_to_the_review_page(client, assessment, members):
+    changed = edit(assessment, "R.1.1", members["researcher"], narrative="Revised.")
+    client.force_login(members["mab"])
+    body = client.get(dashboard_url()).content.decode()
+    assert reverse("review:finding", args=["khm-2023", "R.1.1"]) in body
+    assert reverse("admin:assessments_finding_change", args=[changed.pk]) not in body
 
 
 def test_outsiders_get_404_and_strangers_sign_in(client, assessment, members):
