@@ -76,9 +76,9 @@ class MatrixFilterForm(forms.Form):
         label=_("Disposition"), choices=[("", _("Any")), *Disposition.choices], required=False
     )
     item = forms.ChoiceField(
-        label=_("On"),
+        label=_("Item"),
         choices=[
-            ("", _("Findings and report")),
+            ("", _("Any")),
             ("findings", _("Findings")),
             ("report", _("Report content")),
         ],

@@ -301,3 +301,17 @@ def test_empty_report_says_so(client, members, assessment):
     client.force_login(members["mab"])
     body = client.get(page_url(assessment)).content.decode()
     assert "has not written any report content yet" in body
+
+
+def test_attachments_link_to_the_members_only_download(client, members, finding):
+    attachment = finding.attachments.get()
+    url = reverse("assessments:attachment", args=[finding.assessment.code, attachment.pk])
+    assert attachment.get_absolute_url() == url
+    client.force_login(members["mab"])
+    page = client.get(finding.get_absolute_url()).content.decode()
+    assert f'<a href="{url}">telecom-law.pdf</a>' in page
+    download = client.get(url)
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+    client.force_login(members["outsider"])
+    assert client.get(url).status_code == 404
