@@ -285,3 +285,7 @@ class Attachment(Timestamped):
 
     def __str__(self):
         return self.original_name
+
+    def get_absolute_url(self):
+        # Members-only download (assessments.views.attachments); MEDIA_ROOT is never served.
+        return reverse("assessments:attachment", kwargs={"code": self.finding.assessment.code, "pk": self.pk})

@@ -75,6 +75,15 @@ class MatrixFilterForm(forms.Form):
     disposition = forms.ChoiceField(
         label=_("Disposition"), choices=[("", _("Any")), *Disposition.choices], required=False
     )
+    item = forms.ChoiceField(
+        label=_("Item"),
+        choices=[
+            ("", _("Any")),
+            ("findings", _("Findings")),
+            ("report", _("Report content")),
+        ],
+        required=False,
+    )
     category = forms.ChoiceField(label=_("Category"), required=False)
     commenter = forms.ChoiceField(label=_("Commenter"), required=False)
 

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from assessments.choices import FindingStatus, Role, StakeholderGroup
 from assessments.models import Citation, DataPoint, Finding, Membership
+from review import targets
 from review.choices import CommentStatus, Verdict
 from review.models import Comment, LastSeen, Vote
 
@@ -143,9 +144,18 @@ def votes_on(finding):
     return votes
 
 
-def mab_comments(assessment, *, status="", disposition="", category="", commenter=""):
-    """Every MAB member's comment in the assessment, for the comment-response matrix."""
+def mab_comments(assessment, *, status="", disposition="", category="", commenter="", item=""):
+    """Every MAB member's comment in the assessment, for the comment-response matrix.
+
+    ``item`` narrows to comments on findings (``"findings"``) or on the report's content (``"report"``).
+    """
     comments = Comment.objects.filter(assessment=assessment, author_role=Role.MAB)
+    if item == "findings":
+        comments = comments.filter(content_type=ContentType.objects.get_for_model(Finding))
+    elif item == "report":
+        comments = comments.filter(
+            content_type__in=ContentType.objects.get_for_models(*targets.report_models()).values()
+        )
     if status:
         comments = comments.filter(status=status)
     if disposition:
@@ -159,7 +169,7 @@ def mab_comments(assessment, *, status="", disposition="", category="", commente
         comments.annotate(stakeholder_group=Subquery(group.values("stakeholder_group")[:1]))
         .select_related("author", "resolved_by", "content_type")
         .prefetch_related(
-            GenericPrefetch("target", [Finding.objects.select_related("indicator", "assessment")]),
+            GenericPrefetch("target", [spec.bulk_queryset() for spec in targets.registered()]),
         )
         .order_by("category", "created", "pk")
     )
@@ -221,3 +231,73 @@ def endorsement_summary(assessment):
             }
         )
     return rows, groups
+
+
+def threads_for(objects):
+    """``thread`` for many targets at once (two queries, however many targets and comments): a dict
+    ``{(model, pk): (roots, comments)}``; targets without comments are missing from it."""
+    if not objects:
+        return {}
+    by_model = {}
+    for obj in objects:
+        by_model.setdefault(type(obj), {})[obj.pk] = obj
+    content_types = ContentType.objects.get_for_models(*by_model)
+    condition = Q()
+    for model, objs in by_model.items():
+        condition |= Q(content_type=content_types[model], object_id__in=list(objs))
+    model_of = {ct.pk: model for model, ct in content_types.items()}
+    comments = list(
+        Comment.objects.filter(condition).select_related("author", "resolved_by").prefetch_related("mentions")
+    )
+    by_id = {c.pk: c for c in comments}
+    threads = {}
+    for comment in comments:
+        comment.children = []
+        model = model_of[comment.content_type_id]
+        comment.target = by_model[model][comment.object_id]
+        threads.setdefault((model, comment.object_id), ([], []))[1].append(comment)
+    for comment in comments:
+        parent = by_id.get(comment.parent_id)
+        if parent:
+            parent.children.append(comment)
+        else:
+            threads[(type(comment.target), comment.object_id)][0].append(comment)
+    return threads
+
+
+def report_content(assessment):
+    """The report's sections (in the report's order) and recommendations grouped by stakeholder, each
+    with its comment thread as ``roots``, ``comment_count`` and ``open_mab``. A fixed number of queries.
+
+    The models are looked up by name (see ``review.targets``): review reads reports, not the reverse.
+    """
+    models = targets.report_models()
+    if not models:
+        return [], []
+    section_model, recommendation_model = models
+    sections = [
+        s for s in section_model.objects.filter(assessment=assessment).order_by("order") if s.body.strip()
+    ]
+    recommendations = list(
+        recommendation_model.objects.filter(assessment=assessment)
+        .prefetch_related(
+            "categories",
+            Prefetch(
+                "findings",
+                Finding.objects.select_related("indicator", "assessment").order_by("indicator__order"),
+            ),
+        )
+        .order_by("stakeholder_group", "order", "pk")
+    )
+    threads = threads_for([*sections, *recommendations])
+    for obj in [*sections, *recommendations]:
+        obj.assessment = assessment  # every URL on the page needs its code: no query per item
+        roots, comments = threads.get((type(obj), obj.pk), ([], []))
+        obj.roots, obj.comment_count = roots, len(comments)
+        obj.open_mab = sum(1 for c in comments if c.is_mab and c.is_open)
+    groups = []
+    for value, label in StakeholderGroup.choices:
+        items = [r for r in recommendations if r.stakeholder_group == value]
+        if items:
+            groups.append({"code": value, "label": label, "recommendations": items})
+    return sections, groups

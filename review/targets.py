@@ -1,21 +1,21 @@
 """What can be reviewed: a small registry of models that comments may attach to.
 
-Findings are registered by ``review.apps``. The report's sections and recommendations join later
-without ``review`` importing ``reports``: in ``reports/apps.py``::
+All registrations happen in ``review/apps.py``: findings (``assessments``) and the report's sections and
+recommendations (``reports``, looked up with ``apps.get_model`` only when that app is installed). The
+dependency runs one way — ``review`` reads ``reports`` and ``assessments``; neither imports ``review`` —
+so the report keeps no knowledge of who comments on it. A registration says::
 
-    def ready(self):
-        from review import targets
-        targets.register(
-            Recommendation,
-            assessment=lambda r: r.report.assessment,   # how to reach the assessment
-            label=lambda r: r.title,                   # shown in the matrix and in mails
-            category=lambda r: "",                      # category code, if the object has one
-        )
+    targets.register(
+        Recommendation,
+        assessment=lambda r: r.assessment,   # how to reach the assessment (permissions, the matrix)
+        label=lambda r: r.text[:60],         # shown in the matrix and in mails
+        category=lambda r: "",               # category code, if the object has one
+        url=lambda r: ...,                   # the page with its thread (default: get_absolute_url)
+        queryset=lambda: Recommendation.objects.select_related("assessment"),  # bulk loads (matrix)
+    )
 
-and on their page ``{% include "review/_thread.html" with target=recommendation %}`` (the page's view
-adds ``review.queries.thread_context(target, user)`` to its context). The object needs
-``get_absolute_url``. Everything else — posting, mentions, resolving with a disposition, the matrix,
-the rule that blocks endorsement — works through the generic foreign key unchanged.
+Everything else — posting, mentions, resolving with a disposition, the matrix, the rule that blocks
+endorsement — works through the generic foreign key unchanged.
 """
 
 from dataclasses import dataclass
@@ -31,16 +31,28 @@ class Reviewable:
     assessment: Any
     label: Any
     category: Any
+    get_url: Any = None
+    queryset: Any = None
 
     def url(self, obj):
-        return obj.get_absolute_url()
+        # The URL must carry no fragment: callers append "#comment-<pk>".
+        return self.get_url(obj) if self.get_url else obj.get_absolute_url()
+
+    def bulk_queryset(self):
+        return self.queryset() if self.queryset else self.model._default_manager.all()
 
 
 _registry: dict[type, Reviewable] = {}
 
 
-def register(model, *, assessment, label=str, category=lambda obj: ""):
-    _registry[model] = Reviewable(model=model, assessment=assessment, label=label, category=category)
+def register(model, *, assessment, label=str, category=lambda obj: "", url=None, queryset=None):
+    _registry[model] = Reviewable(
+        model=model, assessment=assessment, label=label, category=category, get_url=url, queryset=queryset
+    )
+
+
+def registered():
+    return list(_registry.values())
 
 
 def spec_for(obj_or_model):
@@ -73,3 +85,71 @@ def lookup(assessment, key, pk):
     if obj is None or spec_for(model).assessment(obj).pk != assessment.pk:
         raise Http404("No such target.")
     return obj
+
+
+def _report_url(obj):
+    from django.urls import reverse
+
+    return reverse("review:report", kwargs={"code": obj.assessment.code})
+
+
+def _section_category(section):
+    # "findings_R" → "R": the key findings of a category count under that category in the matrix.
+    return section.kind.removeprefix("findings_") if section.kind.startswith("findings_") else ""
+
+
+def _section_label(section):
+    from django.utils.translation import gettext as _
+
+    return _("Report: %(section)s") % {"section": section.get_kind_display()}
+
+
+def _recommendation_category(recommendation):
+    codes = [c.code for c in recommendation.categories.all()]
+    return codes[0] if len(codes) == 1 else ""
+
+
+def _recommendation_label(recommendation):
+    from django.utils.text import Truncator
+    from django.utils.translation import gettext as _
+
+    return _("Recommendation %(n)s · %(group)s: %(text)s") % {
+        "n": recommendation.order,
+        "group": recommendation.get_stakeholder_group_display(),
+        "text": Truncator(" ".join(recommendation.text.split())).chars(90),
+    }
+
+
+def register_report_content():
+    """Make the report's sections and recommendations reviewable. Called from ``review.apps`` only when
+    ``reports`` is installed; the models are looked up by name so ``review`` imports no ``reports``
+    module."""
+    from django.apps import apps
+
+    section = apps.get_model("reports", "ReportSection")
+    recommendation = apps.get_model("reports", "Recommendation")
+    register(
+        section,
+        assessment=lambda s: s.assessment,
+        label=_section_label,
+        category=_section_category,
+        url=_report_url,
+        queryset=lambda: section.objects.select_related("assessment"),
+    )
+    register(
+        recommendation,
+        assessment=lambda r: r.assessment,
+        label=_recommendation_label,
+        category=_recommendation_category,
+        url=_report_url,
+        queryset=lambda: recommendation.objects.select_related("assessment"),
+    )
+
+
+def report_models():
+    """The registered report content models (empty when ``reports`` is not installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("reports"):
+        return []
+    return [apps.get_model("reports", "ReportSection"), apps.get_model("reports", "Recommendation")]

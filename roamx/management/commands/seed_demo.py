@@ -1,10 +1,12 @@
 """The demo for `make run`. It lives at the project level because it spans the apps: accounts and the
-Cambodia assessment (assessments), its report content (reports) — each app's demo module knows its part."""
+Cambodia assessment (assessments), its report content (reports), the board's comments and votes (review) — each app's demo module knows its
+part."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.demo import DEMO_PASSWORD, DemoRefused, create_demo_assessment, create_demo_users
 from reports.demo import seed_report
+from review.demo import seed_review
 
 
 class Command(BaseCommand):
@@ -26,3 +28,7 @@ class Command(BaseCommand):
         )
         seed_report(assessment)
         self.stdout.write(f"Demo report content ready for {assessment.code}.")
+        seed_review(assessment)
+        self.stdout.write(
+            f"Demo review activity ready for {assessment.code} (sign in as reviewer to see it)."
+        )
