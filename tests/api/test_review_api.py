@@ -134,12 +134,18 @@ def test_recommendation_of_another_assessment_is_not_found(api_as, report_target
     from assessments.services import create_assessment
 
     other = create_assessment(
-        code="other", title="Other", country_code="LA", country_name="Laos", framework=report_targets.framework
+        code="other",
+        title="Other",
+        country_code="LA",
+        country_name="Laos",
+        framework=report_targets.framework,
     )
     seed_report(other)
     foreign = Recommendation.objects.filter(assessment=other).first()
     response = api_as("mab").post(
-        f"{BASE}/comments/", {"target": {"type": "recommendation", "id": foreign.pk}, "body": "x"}, format="json"
+        f"{BASE}/comments/",
+        {"target": {"type": "recommendation", "id": foreign.pk}, "body": "x"},
+        format="json",
     )
     assert response.status_code == 400 and "no recommendation" in str(response.json()["target"])
 
@@ -259,7 +265,9 @@ def test_comment_filters(api_as, finding, members, mab_comment):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_only_mab_members_vote(api_as, finding, members, role):
-    response = api_as(role).post(f"{BASE}/votes/", {"indicator": "R.1.1", "verdict": "endorse"}, format="json")
+    response = api_as(role).post(
+        f"{BASE}/votes/", {"indicator": "R.1.1", "verdict": "endorse"}, format="json"
+    )
     assert response.status_code == expected_status(role, 201, ["mab"]), response.content
     assert Vote.objects.filter(finding=finding).count() == (1 if role == "mab" else 0)
     if role == "mab":
@@ -269,7 +277,9 @@ def test_only_mab_members_vote(api_as, finding, members, role):
 
 def test_revision_vote_needs_a_comment_then_blocks_endorsement(api_as, finding, members):
     client = api_as("mab")
-    refused = client.post(f"{BASE}/votes/", {"indicator": "R.1.1", "verdict": "needs_revision"}, format="json")
+    refused = client.post(
+        f"{BASE}/votes/", {"indicator": "R.1.1", "verdict": "needs_revision"}, format="json"
+    )
     assert refused.status_code == 400 and "comment is required" in str(refused.json()["body"])
     assert not Vote.objects.exists()
     first = client.post(f"{BASE}/votes/", {"indicator": "R.1.1", "verdict": "endorse"}, format="json")
