@@ -8,8 +8,8 @@ from django.utils import timezone
 from assessments.choices import FindingStatus, Role
 from assessments.models import Finding
 from reports.demo import seed_report
-from reports.models import Recommendation, ReportSection
-from review import services, targets
+from reports.models import Recommendation
+from review import services
 from review.choices import CommentStatus
 from review.models import Comment, Vote
 from tests.api.conftest import MEMBERS, ROLES, WRITERS, expected_status
@@ -28,27 +28,6 @@ def finding(assessment):
 @pytest.fixture
 def mab_comment(finding, members):
     return services.add_comment(finding, by=members["mab"], body="Where is the 2022 law cited?")
-
-
-@pytest.fixture
-def report_targets(assessment):
-    """The demo report content, with sections and recommendations open for comments.
-
-    reports registers them as reviewable itself (``reports/apps.py``); where it does not yet, they are
-    registered here for the test only, the way ``review.targets`` documents it.
-    """
-    seed_report(assessment)
-    added = []
-    for model, category in [
-        (ReportSection, lambda s: s.kind[-1] if s.kind.startswith("findings_") else ""),
-        (Recommendation, lambda r: ""),
-    ]:
-        if not targets.is_registered(model):
-            targets.register(model, assessment=lambda obj: obj.assessment, label=str, category=category)
-            added.append(model)
-    yield assessment
-    for model in added:
-        del targets._registry[model]
 
 
 @pytest.mark.parametrize("role", ROLES)
