@@ -1,6 +1,6 @@
 """The API under /api/: each app's ``api/urls.py``, the OpenAPI schema and its docs page.
 
-An app adds its endpoints by appending its ``api.urls`` to APP_APIS (e.g. ``review.api.urls`` for
+An app adds its endpoints by appending its ``api.urls`` to APP_APIS (``review.api.urls`` for
 comments, ``reports.api.urls`` for recommendations, report sections and exports).
 """
 
@@ -14,7 +14,7 @@ from rest_framework.reverse import reverse
 
 from roamx.rest import api_not_found
 
-APP_APIS = ["indicators.api.urls", "assessments.api.urls"]
+APP_APIS = ["indicators.api.urls", "assessments.api.urls", "review.api.urls", "reports.api.urls"]
 
 app_name = "api"
 

@@ -178,7 +178,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "roamx API",
-    "DESCRIPTION": "Framework editions, assessments, findings and their evidence. See docs/api.md.",
+    "DESCRIPTION": "Framework editions, assessments, findings and their evidence, review comments and votes, "
+    "report content and exports. See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -189,6 +190,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FindingStatusEnum": "assessments.choices.FindingStatus",
         "CategoryCodeEnum": "indicators.choices.CategoryCode",
+        "RoleEnum": "assessments.choices.Role",
+        # Confidence and report priority are the same set (high, medium, low): one enum.
+        "LevelEnum": "assessments.choices.Confidence",
+        "KindEnum": "indicators.choices.IndicatorKind",
+        "SectionKindEnum": "reports.choices.SectionKind",
     },
 }
 

@@ -3,6 +3,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from assessments.models import Citation, DataPoint, Finding
+from reports.demo import seed_report
+from reports.models import Recommendation, ReportSection
+from review import targets
 from tests.factories import SourceFactory
 
 ROLES = ["lead", "researcher", "mab", "staff", "outsider", "anonymous"]
@@ -45,3 +48,24 @@ def expected_status(role, ok, writers=None):
         return 404
     allowed = MEMBERS if writers is None else writers
     return ok if role in allowed else 403
+
+
+@pytest.fixture
+def report_targets(assessment):
+    """The demo report content, with sections and recommendations open for comments.
+
+    reports registers them as reviewable itself (``reports/apps.py``); where it does not yet, they are
+    registered here for the test only, the way ``review.targets`` documents it.
+    """
+    seed_report(assessment)
+    added = []
+    for model, category in [
+        (ReportSection, lambda s: s.kind[-1] if s.kind.startswith("findings_") else ""),
+        (Recommendation, lambda r: ""),
+    ]:
+        if not targets.is_registered(model):
+            targets.register(model, assessment=lambda obj: obj.assessment, label=str, category=category)
+            added.append(model)
+    yield assessment
+    for model in added:
+        del targets._registry[model]

@@ -8,6 +8,7 @@ from assessments.choices import Role, Scope
 from assessments.models import Citation, DataPoint, Finding
 from assessments.services import create_assessment, save_finding
 from indicators.loading import apply_plan, parse_rows, plan_changes, read_table
+from reports.models import Recommendation, ReportSection
 from tests.factories import MembershipFactory, SourceFactory
 
 TINY = (
@@ -91,3 +92,94 @@ def test_framework_lists_do_not_grow(api_as, tiny):
     with CaptureQueriesContext(connection) as full_tree:
         client.get("/api/frameworks/iui-2019/")
     assert len(small_tree) == len(full_tree) <= 12
+
+
+# ---- review and report resources: counts measured with one item, then with many --------------------
+
+
+def measure(client, url, grow):
+    few, n_few = count(client, url)
+    grow()
+    many, n_many = count(client, url)
+    assert n_few == 1 and n_many > 30, (n_few, n_many)
+    print(f"{url}: {few} queries for 1 item, {many} for {n_many}")
+    return few, many
+
+
+def test_comment_list_does_not_grow(api_as, members, report_targets):
+    from review import services
+
+    findings = list(Finding.objects.filter(assessment=report_targets, archived=False)[:12])
+    services.add_comment(findings[0], by=members["mab"], body="First.")
+
+    def grow():
+        sections = list(ReportSection.objects.filter(assessment=report_targets))
+        recommendations = list(Recommendation.objects.filter(assessment=report_targets))
+        for i, finding in enumerate(findings):
+            comment = services.add_comment(finding, by=members["mab"], body=f"On it @researcher @lead {i}")
+            reply = services.add_comment(finding, by=members["researcher"], body="Yes.", parent=comment)
+            if i % 2:
+                services.resolve_comment(comment, by=members["lead"], disposition="accepted", reason="Done.")
+                services.resolve_comment(reply, by=members["lead"])
+        # Report targets without mentions or replies: those mail a link, and the report's pages (with
+        # get_absolute_url) are another piece of work.
+        for target in sections + recommendations:
+            services.add_comment(target, by=members["mab"], body="Too vague.")
+
+    few, many = measure(api_as("researcher"), "/api/assessments/khm-2023/comments/", grow)
+    assert few == many <= 10
+
+
+def test_vote_list_does_not_grow(api_as, members, assessment):
+    from review import services
+
+    findings = list(Finding.objects.filter(assessment=assessment, archived=False)[:20])
+    services.cast_vote(findings[0], by=members["mab"], verdict="endorse")
+
+    def grow():
+        second = MembershipFactory(assessment=assessment, role=Role.MAB, stakeholder_group="academia").user
+        for i, finding in enumerate(findings):
+            services.cast_vote(finding, by=members["mab"], verdict="endorse")
+            services.cast_vote(finding, by=second, verdict="needs_revision", body=f"Revise {i}.")
+
+    few, many = measure(api_as("researcher"), "/api/assessments/khm-2023/votes/", grow)
+    assert few == many <= 8
+
+
+def test_recommendation_list_does_not_grow(api_as, assessment):
+    categories = list(assessment.framework.categories.all())
+    findings = list(Finding.objects.filter(assessment=assessment, archived=False)[:40])
+
+    def add(i):
+        recommendation = Recommendation.objects.create(
+            assessment=assessment, stakeholder_group="government", text=f"Recommendation {i}.", order=i
+        )
+        recommendation.categories.set(categories[i % 3 : i % 3 + 2])
+        recommendation.findings.set(findings[i : i + 3])
+
+    add(0)
+    few, many = measure(
+        api_as("researcher"),
+        "/api/assessments/khm-2023/recommendations/",
+        lambda: [add(i) for i in range(1, 40)],
+    )
+    assert few == many <= 10
+
+
+def test_export_list_does_not_grow(api_as, members, assessment):
+    from reports.models import ReportExport
+
+    def add(i):
+        ReportExport.objects.create(
+            assessment=assessment,
+            requested_by=members["staff" if i % 2 else "lead"],
+            content_hash=f"{i:064d}",
+            status="done" if i % 3 else "running",
+            file=f"reports/exports/{i}.pdf" if i % 3 else "",
+        )
+
+    add(0)
+    few, many = measure(
+        api_as("mab"), "/api/assessments/khm-2023/report-exports/", lambda: [add(i) for i in range(1, 40)]
+    )
+    assert few == many <= 8

@@ -1,0 +1,113 @@
+"""Report content (sections, recommendations) and exports."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from assessments.api.serializers import FindingCodeField
+from assessments.choices import StakeholderGroup
+from indicators.models import Category
+from reports.choices import ExportStatus, Priority, SectionKind
+from reports.models import Recommendation, ReportExport, ReportSection
+
+MAX_TEXT = 100_000
+
+
+class ReportSectionSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=SectionKind.choices, help_text=_("Which section; one of each."))
+    body = serializers.CharField(
+        allow_blank=True, required=False, max_length=MAX_TEXT, trim_whitespace=False, help_text=_("Markdown.")
+    )
+
+    class Meta:
+        model = ReportSection
+        fields = ["kind", "body", "order", "created", "updated"]
+        read_only_fields = ["order", "created", "updated"]
+        validators = []  # validate_kind says which field is wrong instead of DRF's generic unique-set message
+
+    def validate_kind(self, kind):
+        if self.instance is not None and kind != self.instance.kind:
+            raise serializers.ValidationError(_("A section's kind cannot change; write the other section."))
+        if (
+            self.instance is None
+            and ReportSection.objects.filter(assessment=self.context["assessment"], kind=kind).exists()
+        ):
+            raise serializers.ValidationError(_("This section exists already: change it with PATCH."))
+        return kind
+
+
+class CategoryCodeField(serializers.SlugRelatedField):
+    default_error_messages = {
+        "does_not_exist": _("The framework has no category “{value}”."),
+        "invalid": _("Give a category code, e.g. R."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", **kwargs)
+
+    def get_queryset(self):
+        return Category.objects.filter(framework_id=self.context["assessment"].framework_id)
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    stakeholder_group = serializers.ChoiceField(choices=StakeholderGroup.choices)
+    text = serializers.CharField(max_length=MAX_TEXT, help_text=_("Markdown (one paragraph)."))
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)
+    order = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+    categories = CategoryCodeField(many=True, required=False, help_text=_('Category codes, e.g. ["A", "X"].'))
+    findings = FindingCodeField(
+        many=True, required=False, help_text=_("The findings it comes from, by indicator code.")
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "id",
+            "stakeholder_group",
+            "text",
+            "priority",
+            "order",
+            "categories",
+            "findings",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["id", "created", "updated"]
+
+
+class ReportExportSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=ExportStatus.choices, read_only=True)
+    requested_by = serializers.CharField(
+        source="requested_by.username", read_only=True, allow_null=True, default=None
+    )
+    finished = serializers.BooleanField(source="is_finished", read_only=True)
+    finished_at = serializers.DateTimeField(source="finished", read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportExport
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "stage",
+            "is_draft",
+            "requested_by",
+            "created",
+            "finished",
+            "finished_at",
+            "pages",
+            "size",
+            "seconds",
+            "chapters_rendered",
+            "chapters_total",
+            "error",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, export) -> str | None:
+        if export.status != ExportStatus.DONE or not export.file:
+            return None
+        kwargs = {"code": self.context["assessment"].code, "pk": export.pk}
+        return reverse("api:report-export-download", kwargs=kwargs, request=self.context["request"])

@@ -1,0 +1,117 @@
+"""Report content and exports: the same queries and services as the report page and the admin.
+
+Sections and recommendations are read by members and written by those who may edit the report
+(researchers, leads). Exports are started by those who may export (staff, leads) through
+``reports.services.request_export`` — which returns the finished export instead of rendering again while
+the content is unchanged — and downloaded by every member.
+"""
+
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from assessments.rules import Perm
+from reports.api.serializers import RecommendationSerializer, ReportExportSerializer, ReportSectionSerializer
+from reports.choices import ExportStatus, SectionKind
+from reports.models import Recommendation, ReportExport, ReportSection
+from reports.queries import exports_for, recommendations_for
+from reports.services import request_export
+from roamx.rest import AssessmentScopedMixin
+
+ID = r"\d{1,18}"
+
+
+class ReportSectionViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
+    """The report's narrative sections, one per kind, named by kind (``executive_summary``)."""
+
+    serializer_class = ReportSectionSerializer
+    write_perm = Perm.EDIT_REPORT
+    lookup_field = "kind"
+    lookup_value_regex = "|".join(SectionKind.values)
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReportSection.objects.none()
+        return ReportSection.objects.filter(assessment=self.assessment).order_by("order")
+
+    def perform_create(self, serializer):
+        serializer.save(assessment=self.assessment)
+
+
+class RecommendationViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
+    """The recommendation register: each recommendation to one stakeholder group, with the categories and
+    findings it comes from."""
+
+    serializer_class = RecommendationSerializer
+    write_perm = Perm.EDIT_REPORT
+    lookup_value_regex = ID
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Recommendation.objects.none()
+        return recommendations_for(self.assessment).order_by("stakeholder_group", "order", "pk")
+
+    def perform_create(self, serializer):
+        serializer.save(assessment=self.assessment)
+
+
+class ReportExportViewSet(
+    AssessmentScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Exports of the report as PDF: start one, follow its progress, download the PDF."""
+
+    serializer_class = ReportExportSerializer
+    write_perm = Perm.EXPORT
+    lookup_value_regex = ID
+
+    @property
+    def read_perm(self):
+        return Perm.DOWNLOAD if self.action == "download" else Perm.VIEW
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReportExport.objects.none()
+        return exports_for(self.assessment).order_by("-created", "-pk")
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(
+                ReportExportSerializer, description=_("Unchanged content: the existing export.")
+            ),
+            201: OpenApiResponse(ReportExportSerializer, description=_("A new export, queued.")),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Start an export. While the content is unchanged, the finished (or running) export is returned
+        (200) and nothing renders again; otherwise a new one is queued (201). Follow its ``status``."""
+        export, reused = request_export(self.assessment, by=request.user)
+        export = self.get_queryset().get(pk=export.pk)
+        code = status.HTTP_200_OK if reused else status.HTTP_201_CREATED
+        return Response(self.get_serializer(export).data, status=code)
+
+    def perform_content_negotiation(self, request, force=False):
+        # The PDF is sent as a file response; every other answer of the download (errors) is JSON,
+        # whatever the client accepts.
+        if self.action == "download":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, *args, **kwargs):
+        """The PDF of a finished export (404 while it is not ready)."""
+        export = self.get_object()
+        if export.status != ExportStatus.DONE or not export.file:
+            raise Http404(_("This export has no PDF."))
+        name = f"{self.assessment.code}-report-{export.finished:%Y%m%d-%H%M}.pdf"
+        return FileResponse(
+            export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+        )
