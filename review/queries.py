@@ -65,14 +65,16 @@ def mark_changes(finding, seen):
     return finding
 
 
-def overview(assessment, user, *, status="", changed_only=False):
-    """Categories → themes (or contextual groups) → findings, for the overview page."""
+def overview(assessment, user, *, findings=None, changed_only=False):
+    """Categories → themes (or contextual groups) → findings, for the overview page.
+
+    ``findings`` is ``review_findings(assessment)``, narrowed by the shared FindingFilter."""
     seen = seen_by(user, assessment)
     categories, by_code = [], {}
     shown = 0
-    for finding in review_findings(assessment):
+    for finding in review_findings(assessment) if findings is None else findings:
         mark_changes(finding, seen.get(finding.pk))
-        if (status and finding.status != status) or (changed_only and not finding.changed):
+        if changed_only and not finding.changed:
             continue
         shown += 1
         indicator = finding.indicator

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.choices import FindingStatus, SpecialScore
+from assessments.filters import FindingFilter
 from assessments.rules import Perm, check, get_assessment_for
 from assessments.services import EditConflict, allowed_transitions
 from review import queries, services
@@ -23,11 +24,13 @@ from review.views.base import Bound, add_errors, perm_flags
 @login_required
 def overview(request, code):
     assessment = get_assessment_for(request.user, code)
-    status = request.GET.get("status", "")
-    if status not in FindingStatus.values:
-        status = ""
+    # The same filters as the API's findings list (category, core, status, assignee, changed since, …).
+    filters = FindingFilter(request.GET or None, queryset=queries.review_findings(assessment))
+    findings = filters.qs if filters.is_bound and filters.is_valid() else filters.queryset
     changed_only = request.GET.get("changed") == "1"
-    categories, shown = queries.overview(assessment, request.user, status=status, changed_only=changed_only)
+    categories, shown = queries.overview(
+        assessment, request.user, findings=findings, changed_only=changed_only
+    )
     return render(
         request,
         "review/overview.html",
@@ -35,7 +38,9 @@ def overview(request, code):
             "assessment": assessment,
             "categories": categories,
             "shown": shown,
-            "status": status,
+            "filters": filters,
+            "filtered": changed_only or any(request.GET.get(name) for name in filters.filters),
+            "status": request.GET.get("status", ""),
             "changed_only": changed_only,
             "statuses": FindingStatus.choices,
             "can": perm_flags(check(request.user, assessment)),

@@ -89,6 +89,28 @@ def test_comments_on_report_sections_and_recommendations(api_as, report_targets,
     assert [c["target"] for c in listed] == [on_recommendation]
 
 
+def test_reply_with_mention_on_a_recommendation_mails_a_link_to_it(
+    api_as, report_targets, members, mailoutbox, django_capture_on_commit_callbacks
+):
+    recommendation = Recommendation.objects.filter(assessment=report_targets).first()
+    target = {"type": "recommendation", "id": recommendation.pk}
+    first = api_as("mab").post(
+        f"{BASE}/comments/", {"target": target, "body": "Who funds this?"}, format="json"
+    )
+    assert first.status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = api_as("researcher").post(
+            f"{BASE}/comments/",
+            {"parent": first.json()["id"], "body": "@lead can you answer this one?"},
+            format="json",
+        )
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["target"] == target
+    recipients = {address for mail in mailoutbox for address in mail.to}
+    assert members["lead"].email in recipients and members["mab"].email in recipients
+    assert any("/review/report/" in mail.body for mail in mailoutbox)
+
+
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [

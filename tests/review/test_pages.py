@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from assessments.models import Finding
 from review import services
@@ -96,6 +97,26 @@ def test_overview_groups_by_category_and_theme_with_counts(client, members, find
     assert "1 endorsed · 0 revision · 1 open comments" in row
     only_ready = client.get(reverse("review:overview", args=[finding.assessment.code]), {"status": "ready"})
     assert "1 finding shown" in only_ready.content.decode()
+
+
+def test_overview_uses_the_findings_filters_shared_with_the_api(client, members, finding):
+    url = reverse("review:overview", args=[finding.assessment.code])
+    client.force_login(members["mab"])
+    core_rights = client.get(url, {"category": "R", "core": "true"}).content.decode()
+    assert "22 findings shown" in core_rights and 'id="cat-O"' not in core_rights
+    contextual = client.get(url, {"category": "C"}).content.decode()
+    assert "21 findings shown" in contextual
+    bad = client.get(url, {"category": "Q"})
+    assert bad.status_code == 200
+    assert (
+        "The filters were ignored." in bad.content.decode() and "130 findings shown" in bad.content.decode()
+    )
+    api = APIClient()
+    api.force_authenticate(members["mab"])
+    listed = api.get(
+        f"/api/assessments/{finding.assessment.code}/findings/", {"category": "R", "core": "true"}
+    )
+    assert listed.json()["count"] == 22
 
 
 def _overview_queries(client, assessment):
