@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from reports import document as report_document
 from reports.models import ChapterCache
-from reports.pdf_worker import render_html, warm_up
+from reports.pdf_worker import install_actual_text, render_html, warm_up
 
 BASE_URL = str(report_document.APP_DIR)
 _pool = None
@@ -85,7 +85,8 @@ class RenderResult:
 
 
 def _hash(html):
-    return hashlib.sha256(html.encode()).hexdigest()
+    # RENDER_VERSION: a cached chapter must not outlive a change in how HTML becomes PDF.
+    return hashlib.sha256(f"{report_document.RENDER_VERSION}\0{html}".encode()).hexdigest()
 
 
 def render_chapters(doc, progress=None, use_cache=True):
@@ -235,6 +236,7 @@ def render_single(doc):
     """The whole report in one WeasyPrint pass (table of contents by target-counter): for comparison."""
     from weasyprint import HTML
 
+    install_actual_text()
     html = report_document.single_document(doc)
     html = html.replace("</style>", margin_css(doc.short_title) + "</style>", 1)
     document = HTML(string=html, base_url=BASE_URL).render()

@@ -8,8 +8,10 @@ import pytest
 from assessments.choices import Phase, StakeholderGroup
 from assessments.queries import in_scope_indicators
 from reports import document, pdf
+from reports.choices import SectionKind
 from reports.demo import RECOMMENDATIONS
 from reports.khmer import ZWSP, segment
+from reports.models import ReportSection
 from tests.reports.conftest import flat, pdf_text
 
 HEADINGS = [
@@ -67,8 +69,7 @@ def test_pdf_recommendations_under_their_stakeholder_heading(rendered):
     bounds = [part.index(label) for label in labels] + [len(part)]
     for group, rec_text, _priority, _category in RECOMMENDATIONS:
         i = labels.index(str(group.label))
-        # Up to any Khmer (see test_pdf_khmer_words_extracted for how Khmer reads back).
-        at = part.find(flat(re.split(r"[\u1780-\u17ff]", rec_text)[0]))
+        at = part.find(flat(rec_text))
         assert bounds[i] < at < bounds[i + 1], f"{rec_text!r} not under {group.label}"
 
 
@@ -83,16 +84,34 @@ def test_pdf_watermark_in_draft_only(report, tmp_path):
     assert validated.chapters_rendered == 0
 
 
-def test_pdf_khmer_words_extracted(report, tmp_path):
-    # pdftotext's default mode orders glyphs by position, which breaks Khmer clusters whose vowel is drawn
-    # before the consonant; -raw keeps the content-stream (logical) order.
-    data = pdf.render_report(document.build(report)).pdf
-    (tmp_path / "km.pdf").write_bytes(data)
-    raw = subprocess.run(
-        ["pdftotext", "-raw", "-enc", "UTF-8", str(tmp_path / "km.pdf"), "-"], capture_output=True, text=True
+KHMER_NAMES = ["សុខ ចាន់ធី", "ហេង សុភាព"]
+KHMER_QUOTE = "«អ៊ីនធឺណិតគឺជាសិទ្ធិរបស់មនុស្សគ្រប់គ្នា»"
+
+
+@pytest.mark.parametrize("mode", [[], ["-raw"]], ids=["layout-order", "raw"])
+def test_pdf_khmer_text_extracted_intact(report, tmp_path, mode):
+    # Names, a quote and the Khmer title, each exactly as entered; only our U+200B word breaks go.
+    section = ReportSection.objects.get(assessment=report, kind=SectionKind.CONCLUSION)
+    section.body += (
+        f"\n\nThe validation workshop heard {KHMER_NAMES[0]} and {KHMER_NAMES[1]}: {KHMER_QUOTE}\n"
+    )
+    section.save()
+    (tmp_path / "km.pdf").write_bytes(pdf.render_report(document.build(report)).pdf)
+    text = subprocess.run(
+        ["pdftotext", *mode, "-enc", "UTF-8", str(tmp_path / "km.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.replace(ZWSP, "")
-    for word in ["ខ្មែរ", "ការអភិវឌ្ឍន៍", "ការវាយត"]:
-        assert word in raw
+    expected = [
+        *KHMER_NAMES,
+        KHMER_QUOTE,
+        "ការវាយតម្លៃការអភិវឌ្ឍន៍អ៊ីនធឺណិតនៅកម្ពុជា",  # the cover's Khmer title (seed_report)
+        "Cambodia (កម្ពុជា) began",  # Khmer inside an English paragraph
+        "Research Khmer natural language processing (ភាសាខ្មែរ) to grow local content.",
+    ]
+    for khmer_text in expected:
+        assert khmer_text in text
 
 
 def test_khmer_segmentation_inserts_breaks_between_words():
