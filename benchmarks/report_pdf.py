@@ -171,6 +171,8 @@ def bench(code, scope):
         assessment=assessment, content_hash=first.content_hash, pages=first.pages, status="done"
     )
     export.file.save("x.pdf", ContentFile(first.pdf))
+    if os.environ.get("BENCH_PDF_DIR"):  # keep the PDF to look at its pages
+        Path(os.environ["BENCH_PDF_DIR"], f"{code}.pdf").write_bytes(first.pdf)
 
     # One finding changes: only its annex chapter and the key-findings chapter render again.
     finding = findings[len(findings) // 2]
