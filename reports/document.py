@@ -198,7 +198,7 @@ def build(assessment):
                     "scale": scale,
                 },
             ),
-            [("sec-findings", _("Key findings at a glance"), 1)]
+            [("sec-findings", _("Key findings"), 1)]
             + [(anchor, title, 1) for anchor, _code, title, _body in category_sections],
         )
     )

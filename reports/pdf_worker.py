@@ -4,7 +4,6 @@ Django: arguments and results are plain strings and bytes."""
 import re
 from functools import lru_cache
 
-ANCHOR_PREFIXES = ("sec-", "rec-", "annex-")
 # Scripts whose shaped glyphs do not map one-to-one, in logical order, onto characters.
 COMPLEX_SCRIPT = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
 ZWSP = "\u200b"
@@ -54,17 +53,45 @@ def install_actual_text():
 
 
 def render_html(html, base_url):
-    """PDF bytes, page count, and the page index (0-based) of each heading anchor."""
+    """Render ``html``: PDF bytes, page count, and where things are, for joining documents later.
+
+    Returns ``(pdf, pages, layout)``. ``layout["anchors"]`` maps each element id to ``[page index, x,
+    y]`` (PDF points, origin bottom left): the headings' pages feed the table of contents, the positions
+    the bookmarks and link targets. ``layout["links"]`` lists ``[page index, anchor, x1, y1, x2, y2]``
+    for links to anchors this document does not have (the table of contents points into chapters
+    rendered apart): WeasyPrint would drop them with an error, so we take them out and the joined PDF
+    gets them back as link annotations to the right page.
+    """
     from weasyprint import HTML
 
     install_actual_text()
     document = HTML(string=html, base_url=base_url).render(font_config=_font_config())
     anchors = {}
     for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            if name.startswith(ANCHOR_PREFIXES):
-                anchors.setdefault(name, index)
-    return document.write_pdf(), len(document.pages), anchors
+        for name, (x, y, _x2, _y2) in page.anchors.items():
+            anchors.setdefault(name, [index, *_to_pdf(page, x, y)])
+    known = set(anchors)
+    areas = {}  # (page, target) → CSS-pixel box; a link's block and its inline children each report one
+    for index, page in enumerate(document.pages):
+        kept = []
+        for link in page.links:
+            link_type, target, (x1, y1, x2, y2), _box = link
+            if link_type == "internal" and target not in known:
+                area = areas.setdefault((index, target), [x1, y1, x2, y2])
+                area[:] = [min(area[0], x1), min(area[1], y1), max(area[2], x2), max(area[3], y2)]
+            else:
+                kept.append(link)
+        page.links[:] = kept
+    links = [
+        [index, target, *_to_pdf(document.pages[index], x1, y2), *_to_pdf(document.pages[index], x2, y1)]
+        for (index, target), (x1, y1, x2, y2) in areas.items()
+    ]
+    return document.write_pdf(), len(document.pages), {"anchors": anchors, "links": links}
+
+
+def _to_pdf(page, x, y):
+    """CSS pixels from the page's top left → PDF points from its bottom left."""
+    return [round(x * 0.75, 2), round((page.height - y) * 0.75, 2)]
 
 
 def warm_up(html, base_url):

@@ -1,13 +1,16 @@
 """The PDF read back with pdftotext: structure, recommendations, watermark, Khmer, annex, page numbers."""
 
+import io
 import re
 import subprocess
 
+import pikepdf
 import pytest
 
 from assessments.choices import Phase, StakeholderGroup
 from assessments.queries import in_scope_indicators
 from reports import document, pdf
+from reports import document as report_document
 from reports.choices import SectionKind
 from reports.demo import RECOMMENDATIONS
 from reports.khmer import ZWSP, segment
@@ -150,3 +153,33 @@ def test_unchanged_chapters_are_not_rendered_again(report):
     changed = pdf.render_report(document.build(report))
     assert changed.content_hash != first.content_hash
     assert changed.chapters_rendered == 1
+
+
+def test_pdf_contents_entries_link_to_their_pages_and_bookmarks_follow_the_headings(rendered, report):
+    result, _text, pages = rendered
+    out = pikepdf.open(io.BytesIO(result.pdf))
+    page_number = {page.objgen: n for n, page in enumerate(out.pages, 1)}
+    toc = report_document.build(report).toc_entries()
+    # The contents page lists each entry with its page number; each entry is a link to that page.
+    printed = [int(n) for n in re.findall(r"^(?!Page ).*?(\d+)\s*$", pages[1], flags=re.M)]
+    links = [a for a in out.pages[1].obj.get("/Annots", []) if a.Subtype == "/Link"]
+    links.sort(key=lambda a: -float(a.Rect[3]))  # top to bottom
+    assert len(links) == len(toc) == len(printed)
+    assert [page_number[a.Dest[0].objgen] for a in links] == printed
+    for (_anchor, title, _level), number in zip(toc, printed, strict=True):
+        assert flat(str(title)) in flat(pages[number - 1])
+    # Bookmarks: chapters at the top, stakeholder groups under the recommendations.
+    with out.open_outline() as outline:
+        top = {item.title: item for item in outline.root}
+        assert list(top) == [str(t) for _a, t, level in toc if level == 1]
+        recs = [child.title for child in top["Key Policy Recommendations"].children]
+        assert recs == [str(t) for a, t, _l in toc if a.startswith("rec-")]
+        conclusion = top["Conclusion"].destination
+        assert "Conclusion" in pages[page_number[conclusion[0].objgen] - 1]
+    # Every heading is also a named destination (poppler reads them back), on the page the contents give.
+    dests = subprocess.run(["pdfinfo", "-dests", "-"], input=result.pdf, capture_output=True, check=True)
+    named = {
+        m.group(2): int(m.group(1))
+        for m in re.finditer(r'^\s*(\d+) \[ XYZ .*\] "(.+)"$', dests.stdout.decode(), flags=re.M)
+    }
+    assert [named[anchor] for anchor, _t, _l in toc] == printed
