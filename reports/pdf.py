@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from reports import document as report_document
 from reports.models import ChapterCache
-from reports.pdf_worker import install_actual_text, render_html, warm_up
+from reports.pdf_worker import render_html, warm_up
 
 BASE_URL = str(report_document.APP_DIR)
 _pool = None
@@ -279,12 +279,8 @@ def render_report(doc, progress=None, use_cache=True):
     )
 
 
-def render_single(doc):
-    """The whole report in one WeasyPrint pass (table of contents by target-counter): for comparison."""
-    from weasyprint import HTML
-
-    install_actual_text()
+def single_html(doc):
+    """The whole report as one document for one WeasyPrint pass (contents by target-counter, margin boxes
+    in the page): the benchmark's reference for what the chapter split saves."""
     html = report_document.single_document(doc)
-    html = html.replace("</style>", margin_css(doc.short_title) + "</style>", 1)
-    document = HTML(string=html, base_url=BASE_URL).render()
-    return document.write_pdf(), len(document.pages)
+    return html.replace("</style>", margin_css(doc.short_title) + "</style>", 1)

@@ -9,7 +9,7 @@ import pytest
 
 from assessments.choices import Phase, StakeholderGroup
 from assessments.queries import in_scope_indicators
-from reports import document, pdf
+from reports import document, khmer, pdf
 from reports import document as report_document
 from reports.choices import SectionKind
 from reports.demo import RECOMMENDATIONS
@@ -121,6 +121,17 @@ def test_khmer_segmentation_inserts_breaks_between_words():
     segmented = segment("ការវាយតម្លៃការអភិវឌ្ឍន៍អ៊ីនធឺណិតនៅកម្ពុជា and English")
     assert segmented.split(ZWSP) == ["ការវាយតម្លៃ", "ការអភិវឌ្ឍន៍", "អ៊ីនធឺណិត", "នៅ", "កម្ពុជា and English"]
     assert segment(segmented) == segmented
+
+
+def test_khmer_words_are_khmer_nltks():
+    # We read khmer-nltk's model without scikit-learn (see reports/khmer.py); the words must not change.
+    from khmernltk import word_tokenize as khmer_nltk
+
+    for sample in [
+        "ការវាយតម្លៃការអភិវឌ្ឍន៍អ៊ីនធឺណិតនៅកម្ពុជា",
+        "«អ៊ីនធឺណិតគឺជាសិទ្ធិរបស់មនុស្សគ្រប់គ្នា» ព្រះរាជាណាចក្រកម្ពុជា ក្រសួងប្រៃសណីយ៍និងទូរគមនាគមន៍",
+    ]:
+        assert khmer.word_tokenize(sample) == khmer_nltk(sample, return_tokens=True)
 
 
 def test_pdf_annex_has_one_row_per_indicator_in_scope(rendered, report):
