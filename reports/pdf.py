@@ -6,8 +6,12 @@ does not depend on its page numbers, so chapters can be laid out independently a
 chapter whose HTML did not change is reused from the cache. What does depend on the page numbers — the
 table of contents, the headers and footers — is rendered last, when every chapter's length is known: the
 front matter with literal page numbers, and an overlay document of empty pages that carries only the
-margin boxes and the watermark. pikepdf (qpdf) joins the PDFs and stamps the overlay as a form XObject,
-which takes milliseconds.
+margin boxes and the watermark. pikepdf (qpdf) joins the PDFs, stamps the overlay as a form XObject, and
+restores what a one-document render would have had: named destinations for every anchor, the contents'
+links to their pages, and bookmarks — all from the positions the workers report (pdf_worker.render_html).
+
+All WeasyPrint work happens in the worker pool, never in the calling process (the task worker), so that
+process stays small: it only builds HTML and joins bytes.
 """
 
 import hashlib
