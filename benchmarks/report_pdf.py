@@ -276,7 +276,7 @@ def main():
     print(
         f"\npeak memory (VmHWM) of the export's processes: main {main_peak:.0f} MB; render workers "
         + ", ".join(f"{m:.0f} MB" for m in worker_peaks)
-        + "; forkserver "
+        + "; forkserver and resource tracker "
         + ", ".join(f"{m:.0f} MB" for m in helper_peaks)
         + f"; sum {main_peak + sum(worker_peaks) + sum(helper_peaks):.0f} MB"
     )
