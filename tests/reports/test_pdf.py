@@ -194,3 +194,12 @@ def test_pdf_contents_entries_link_to_their_pages_and_bookmarks_follow_the_headi
         for m in re.finditer(r'^\s*(\d+) \[ XYZ .*\] "(.+)"$', dests.stdout.decode(), flags=re.M)
     }
     assert [named[anchor] for anchor, _t, _l in toc] == printed
+
+
+def test_pdf_watermark_on_every_page_but_the_cover(rendered):
+    # The cover carries its own draft note; every other page carries the watermark.
+    _result, _text, pages = rendered
+    pages = [page for page in pages if page.strip()]
+    assert "DRAFT — for validation" not in pages[0]
+    assert "Draft for the national validation workshop" in flat(pages[0])
+    assert all("DRAFT — for validation" in page for page in pages[1:])
