@@ -6,12 +6,14 @@ nothing cached), of a re-export after one finding changed, of a cached re-downlo
 WeasyPrint render of the same report, and of Chromium printing the same HTML; and peak memory.
 """
 
+import multiprocessing
 import os
 import random
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,6 +38,7 @@ from assessments.services import create_assessment  # noqa: E402
 from indicators.models import Framework  # noqa: E402
 from reports import document, pdf  # noqa: E402
 from reports.models import Recommendation, ReportExport  # noqa: E402
+from reports.pdf_worker import render_html, warm_up  # noqa: E402
 
 CHROMIUM = os.environ.get("ROAMX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -150,14 +153,43 @@ def chromium_seconds(html):
     return seconds, pages
 
 
-def peak_mb(pid="self"):
+def status_mb(pid, field):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-def bench(code, scope):
+def pss_mb(pid):
+    """Proportional set size: shared pages (the forkserver's preloaded WeasyPrint) counted once overall."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid):
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def reference_pool():
+    """A separate process for the one-pass reference render, so its memory is not counted as the
+    export's."""
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=context, initializer=warm_up, initargs=("<p>Aa</p>", pdf.BASE_URL)
+    )
+
+
+def bench(code, scope, reference):
     assessment, findings = build(code, scope)
     print(f"\n## {code}: {scope} scope, {len(findings)} indicators")
     started = time.perf_counter()
@@ -171,6 +203,8 @@ def bench(code, scope):
         assessment=assessment, content_hash=first.content_hash, pages=first.pages, status="done"
     )
     export.file.save("x.pdf", ContentFile(first.pdf))
+    if os.environ.get("BENCH_PDF_DIR"):  # keep the PDF to look at its pages
+        Path(os.environ["BENCH_PDF_DIR"], f"{code}.pdf").write_bytes(first.pdf)
 
     # One finding changes: only its annex chapter and the key-findings chapter render again.
     finding = findings[len(findings) // 2]
@@ -192,8 +226,9 @@ def bench(code, scope):
     unchanged = document.build(assessment).content_hash == second.content_hash
     hash_s = time.perf_counter() - started
 
+    single = pdf.single_html(doc)
     started = time.perf_counter()
-    _single_pdf, single_pages = pdf.render_single(doc)
+    _single_pdf, single_pages, _layout = reference.submit(render_html, single, pdf.BASE_URL).result()
     single_s = time.perf_counter() - started
 
     ratio = lambda s: s / chrome_s  # noqa: E731
@@ -225,14 +260,28 @@ def main():
     started = time.perf_counter()
     list(pdf.pool().map(abs, [1, 2]))
     print(f"render pool started in {time.perf_counter() - started:.2f} s")
-    bench("bench-full", Scope.FULL)
-    bench("bench-core", Scope.CORE)
-    workers = list(pdf.pool()._processes.values())
-    worker_peaks = [peak_mb(p.pid) for p in workers]
+    reference = reference_pool()
+    reference.submit(abs, 1).result()
+    bench("bench-full", Scope.FULL, reference)
+    bench("bench-core", Scope.CORE, reference)
+
+    workers = [p.pid for p in pdf.pool()._processes.values()]
+    skip = {p.pid for p in reference._processes.values()}
+    helpers = [pid for pid in children(os.getpid()) if pid not in skip and pid not in workers]
+    helpers = [pid for pid in helpers if "python" in Path(f"/proc/{pid}/cmdline").read_text()]
+    main_peak = status_mb("self", "VmHWM")
+    worker_peaks = [status_mb(pid, "VmHWM") for pid in workers]
+    helper_peaks = [status_mb(pid, "VmHWM") for pid in helpers]
+    pss = [pss_mb(pid) for pid in [os.getpid(), *workers, *helpers]]
     print(
-        f"\npeak memory: main process {peak_mb():.0f} MB; render workers "
+        f"\npeak memory (VmHWM) of the export's processes: main {main_peak:.0f} MB; render workers "
         + ", ".join(f"{m:.0f} MB" for m in worker_peaks)
+        + "; forkserver and resource tracker "
+        + ", ".join(f"{m:.0f} MB" for m in helper_peaks)
+        + f"; sum {main_peak + sum(worker_peaks) + sum(helper_peaks):.0f} MB"
     )
+    print(f"memory now (PSS, shared pages counted once): {sum(pss):.0f} MB in {len(pss)} processes")
+    reference.shutdown()
     pdf.shutdown_pool()
 
 

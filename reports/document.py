@@ -27,7 +27,7 @@ APP_DIR = Path(__file__).resolve().parent
 FONT_DIR = APP_DIR / "fonts"
 CSS_FILE = APP_DIR / "pdf.css"
 # Bump when the rendering code changes in a way the templates and CSS do not show.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: Khmer lines carry /ActualText
 CATEGORY_ORDER = ["R", "O", "A", "M", "X", "C"]
 # Short headings as in the published report ("R – Rights").
 CATEGORY_HEADINGS = {
@@ -198,7 +198,7 @@ def build(assessment):
                     "scale": scale,
                 },
             ),
-            [("sec-findings", _("Key findings at a glance"), 1)]
+            [("sec-findings", _("Key findings"), 1)]
             + [(anchor, title, 1) for anchor, _code, title, _body in category_sections],
         )
     )

@@ -6,8 +6,12 @@ does not depend on its page numbers, so chapters can be laid out independently a
 chapter whose HTML did not change is reused from the cache. What does depend on the page numbers — the
 table of contents, the headers and footers — is rendered last, when every chapter's length is known: the
 front matter with literal page numbers, and an overlay document of empty pages that carries only the
-margin boxes and the watermark. pikepdf (qpdf) joins the PDFs and stamps the overlay as a form XObject,
-which takes milliseconds.
+margin boxes and the watermark. pikepdf (qpdf) joins the PDFs, stamps the overlay as a form XObject, and
+restores what a one-document render would have had: named destinations for every anchor, the contents'
+links to their pages, and bookmarks — all from the positions the workers report (pdf_worker.render_html).
+
+All WeasyPrint work happens in the worker pool, never in the calling process (the task worker), so that
+process stays small: it only builds HTML and joins bytes.
 """
 
 import hashlib
@@ -85,49 +89,60 @@ class RenderResult:
 
 
 def _hash(html):
-    return hashlib.sha256(html.encode()).hexdigest()
+    # RENDER_VERSION: a cached chapter must not outlive a change in how HTML becomes PDF.
+    return hashlib.sha256(f"{report_document.RENDER_VERSION}\0{html}".encode()).hexdigest()
 
 
-def render_chapters(doc, progress=None, use_cache=True):
-    """[(chapter, pdf bytes, pages, anchors)] in report order; renders only chapters not in the cache."""
-    htmls = [doc.chapter_document(chapter) for chapter in doc.chapters]
-    hashes = [_hash(html) for html in htmls]
+@dataclass
+class Rendered:
+    """One rendered document (a chapter, the front matter or the overlay)."""
+
+    pdf: bytes
+    pages: int
+    layout: dict  # see pdf_worker.render_html
+
+    def page_of(self, anchor):
+        return self.layout["anchors"].get(anchor, [0])[0]
+
+
+def _render_all(doc, items, use_cache, progress=None):
+    """Render ``[(key, html)]`` through the chapter cache; the misses in parallel in the worker pool.
+
+    Everything WeasyPrint renders runs in the pool: the process that joins the PDF (the task worker)
+    then never holds a layout in memory. Returns ``([Rendered], number rendered)`` in ``items`` order.
+    """
+    hashes = [_hash(html) for _key, html in items]
     cached = {}
     if use_cache:
         cached = {
             (c.key, c.html_hash): c
             for c in ChapterCache.objects.filter(assessment=doc.assessment, html_hash__in=hashes)
         }
-    results = [None] * len(htmls)
+    results = [None] * len(items)
     todo = []
-    for i, chapter in enumerate(doc.chapters):
-        hit = cached.get((chapter.key, hashes[i]))
+    for i, (key, _html) in enumerate(items):
+        hit = cached.get((key, hashes[i]))
         if hit:
-            results[i] = (bytes(hit.pdf), hit.pages, hit.anchors)
+            results[i] = Rendered(bytes(hit.pdf), hit.pages, hit.anchors)
         else:
             todo.append(i)
     # Longest first, so the big annex chapters do not finish last on an otherwise idle core.
-    todo.sort(key=lambda i: -len(htmls[i]))
-    if len(todo) > 1:
-        futures = {i: pool().submit(render_html, htmls[i], BASE_URL) for i in todo}
-        for done, i in enumerate(todo, 1):
-            results[i] = futures[i].result()
-            if progress:
-                progress(done, len(todo))
-    elif todo:
-        results[todo[0]] = render_html(htmls[todo[0]], BASE_URL)
+    todo.sort(key=lambda i: -len(items[i][1]))
+    futures = {i: pool().submit(render_html, items[i][1], BASE_URL) for i in todo}
+    for done, i in enumerate(todo, 1):
+        results[i] = Rendered(*futures.pop(i).result())
         if progress:
-            progress(1, 1)
+            progress(done, len(todo))
     if use_cache and todo:
         ChapterCache.objects.bulk_create(
             [
                 ChapterCache(
                     assessment=doc.assessment,
-                    key=doc.chapters[i].key,
+                    key=items[i][0],
                     html_hash=hashes[i],
-                    pdf=results[i][0],
-                    pages=results[i][1],
-                    anchors=results[i][2],
+                    pdf=results[i].pdf,
+                    pages=results[i].pages,
+                    anchors=results[i].layout,
                 )
                 for i in todo
             ],
@@ -135,40 +150,25 @@ def render_chapters(doc, progress=None, use_cache=True):
         )
         # Keep only the versions the current report uses.
         for i in todo:
-            ChapterCache.objects.filter(assessment=doc.assessment, key=doc.chapters[i].key).exclude(
+            ChapterCache.objects.filter(assessment=doc.assessment, key=items[i][0]).exclude(
                 html_hash=hashes[i]
             ).delete()
-    return [(doc.chapters[i], *results[i]) for i in range(len(htmls))], len(todo)
+    return results, len(todo)
 
 
-def _cached(doc, key, html, use_cache):
-    """Render one document through the chapter cache (front matter, overlay)."""
-    digest = _hash(html)
-    if use_cache:
-        hit = ChapterCache.objects.filter(assessment=doc.assessment, key=key, html_hash=digest).first()
-        if hit:
-            return bytes(hit.pdf), hit.pages, hit.anchors
-    result = render_html(html, BASE_URL)
-    if use_cache:
-        ChapterCache.objects.filter(assessment=doc.assessment, key=key).delete()
-        ChapterCache.objects.create(
-            assessment=doc.assessment,
-            key=key,
-            html_hash=digest,
-            pdf=result[0],
-            pages=result[1],
-            anchors=result[2],
-        )
-    return result
+def render_chapters(doc, progress=None, use_cache=True):
+    """[Rendered] per chapter, in report order; renders only chapters not in the cache."""
+    items = [(chapter.key, doc.chapter_document(chapter)) for chapter in doc.chapters]
+    return _render_all(doc, items, use_cache, progress)
 
 
-def _front(doc, chapter_results, front_pages, use_cache):
+def _front_html(doc, chapters, front_pages):
     numbers, offset = {}, front_pages
-    for chapter, _pdf, pages, anchors in chapter_results:
+    for chapter, rendered in zip(doc.chapters, chapters, strict=True):
         for anchor, _title, _level in chapter.toc:
-            numbers[anchor] = offset + anchors.get(anchor, 0) + 1
-        offset += pages
-    html = render_to_string(
+            numbers[anchor] = offset + rendered.page_of(anchor) + 1
+        offset += rendered.pages
+    return render_to_string(
         "reports/pdf/document.html",
         {
             "css": doc.css,
@@ -177,65 +177,114 @@ def _front(doc, chapter_results, front_pages, use_cache):
             "lang": "en",
         },
     )
-    return _cached(doc, "~front", html, use_cache)
+
+
+def _overlay_html(doc, chapters, front_pages):
+    sheets = [""] * front_pages
+    for chapter, rendered in zip(doc.chapters, chapters, strict=True):
+        sheets += [chapter.title] * rendered.pages
+    html = render_to_string(
+        "reports/pdf/overlay.html",
+        {"css": doc.css + margin_css(doc.short_title), "pages": sheets, "is_draft": doc.is_draft},
+    )
+    return html, len(sheets)
+
+
+def _join(doc, front, chapters, overlay):
+    """One PDF: the parts' pages, the overlay stamped on each, named destinations for every anchor,
+    the table of contents' links, and bookmarks for the headings."""
+    out = pikepdf.new()
+    sources, dests = [], {}
+    for part in [front, *chapters]:
+        start = len(out.pages)
+        source = pikepdf.open(io.BytesIO(part.pdf))
+        sources.append(source)  # page contents are copied from it lazily, on save
+        out.pages.extend(source.pages)
+        for name, (page, x, y) in part.layout["anchors"].items():
+            dests.setdefault(name, (start + page, x, y))
+    stamps = pikepdf.open(io.BytesIO(overlay.pdf))
+    for page, stamp in zip(out.pages, stamps.pages, strict=True):
+        page.add_overlay(stamp)
+
+    def destination(name):
+        page, x, y = dests[name]
+        return pikepdf.Array([out.pages[page].obj, pikepdf.Name.XYZ, x, y, 0])
+
+    # Named destinations: links inside a chapter (they name their anchor) keep working once joined.
+    names = pikepdf.NameTree.new(out)
+    for name in dests:
+        names[name] = destination(name)
+    out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
+    for page, name, x1, y1, x2, y2 in front.layout["links"]:
+        if name not in dests:
+            continue
+        annotation = out.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Link,
+                Rect=[x1, y1, x2, y2],
+                Border=[0, 0, 0],
+                Dest=destination(name),
+            )
+        )
+        target = out.pages[page].obj
+        if "/Annots" not in target:
+            target.Annots = out.make_indirect(pikepdf.Array())
+        target.Annots.append(annotation)
+
+    with out.open_outline() as outline:
+        parent = None
+        for anchor, title, level in doc.toc_entries():
+            if anchor not in dests:
+                continue
+            page, x, y = dests[anchor]
+            item = pikepdf.OutlineItem(
+                str(title).replace("\u200b", ""), page, pikepdf.PageLocation.XYZ, left=x, top=y
+            )
+            if level == 1 or parent is None:
+                outline.root.append(item)
+                parent = item
+            else:
+                parent.children.append(item)
+    out.docinfo["/Title"] = str(doc.front_context["title"]).replace("\u200b", "")
+    out.docinfo["/Creator"] = "roamx"
+    buffer = io.BytesIO()
+    out.save(buffer, compress_streams=True)
+    return buffer.getvalue(), len(out.pages)
 
 
 def render_report(doc, progress=None, use_cache=True):
     """The assembled PDF of a ``reports.document.ReportDocument``."""
     started = time.perf_counter()
-    chapter_results, rendered = render_chapters(doc, progress, use_cache)
-    # The front matter is a cover page and a contents page or two; its length decides every later page
-    # number, so render it with a guess and once more in the rare case the guess was wrong.
+    chapters, rendered = render_chapters(doc, progress, use_cache)
+    # The front matter (cover, contents) decides every later page number by its length, and the overlay
+    # needs the page count: render both at once, guessing two front pages, and again in the rare case
+    # the guess was wrong.
     front_pages = 2
-    front_pdf, pages, _anchors = _front(doc, chapter_results, front_pages, use_cache)
-    if pages != front_pages:
-        front_pages = pages
-        front_pdf, pages, _anchors = _front(doc, chapter_results, front_pages, use_cache)
-
-    sheets = [""] * front_pages
-    for chapter, _pdf, chapter_pages, _anchors in chapter_results:
-        sheets += [chapter.title] * chapter_pages
-    overlay_html = render_to_string(
-        "reports/pdf/overlay.html",
-        {"css": doc.css + margin_css(doc.short_title), "pages": sheets, "is_draft": doc.is_draft},
-    )
-    overlay_pdf, overlay_pages, _anchors = _cached(doc, "~overlay", overlay_html, use_cache)
-    assert overlay_pages == len(sheets), (overlay_pages, len(sheets))
-
-    out = pikepdf.new()
-    outline_items = []
-    for index, part in enumerate([front_pdf] + [r[1] for r in chapter_results]):
-        start = len(out.pages)
-        out.pages.extend(pikepdf.open(io.BytesIO(part)).pages)
-        if index:
-            chapter, _pdf, _pages, anchors = chapter_results[index - 1]
-            for anchor, title, level in chapter.toc:
-                if level == 1:
-                    outline_items.append(pikepdf.OutlineItem(title, start + anchors.get(anchor, 0)))
-    overlay = pikepdf.open(io.BytesIO(overlay_pdf))
-    for page, stamp in zip(out.pages, overlay.pages, strict=True):
-        page.add_overlay(stamp)
-    with out.open_outline() as outline:
-        outline.root.extend(outline_items)
-    out.docinfo["/Title"] = str(doc.front_context["title"]).replace("\u200b", "")
-    out.docinfo["/Creator"] = "roamx"
-    buffer = io.BytesIO()
-    out.save(buffer, compress_streams=True)
+    for _attempt in range(3):
+        overlay_html, sheets = _overlay_html(doc, chapters, front_pages)
+        (front, overlay), _n = _render_all(
+            doc,
+            [("~front", _front_html(doc, chapters, front_pages)), ("~overlay", overlay_html)],
+            use_cache,
+        )
+        if front.pages == front_pages:
+            break
+        front_pages = front.pages
+    assert overlay.pages == sheets == front.pages + sum(c.pages for c in chapters), (overlay.pages, sheets)
+    pdf_bytes, pages = _join(doc, front, chapters, overlay)
     return RenderResult(
-        pdf=buffer.getvalue(),
-        pages=len(sheets),
+        pdf=pdf_bytes,
+        pages=pages,
         seconds=time.perf_counter() - started,
         content_hash=doc.content_hash,
         chapters_rendered=rendered,
-        chapters_total=len(chapter_results),
+        chapters_total=len(chapters),
     )
 
 
-def render_single(doc):
-    """The whole report in one WeasyPrint pass (table of contents by target-counter): for comparison."""
-    from weasyprint import HTML
-
+def single_html(doc):
+    """The whole report as one document for one WeasyPrint pass (contents by target-counter, margin boxes
+    in the page): the benchmark's reference for what the chapter split saves."""
     html = report_document.single_document(doc)
-    html = html.replace("</style>", margin_css(doc.short_title) + "</style>", 1)
-    document = HTML(string=html, base_url=BASE_URL).render()
-    return document.write_pdf(), len(document.pages)
+    return html.replace("</style>", margin_css(doc.short_title) + "</style>", 1)

@@ -1,9 +1,12 @@
 """Render one HTML document to PDF. Runs in worker processes, so it imports WeasyPrint and nothing of
 Django: arguments and results are plain strings and bytes."""
 
+import re
 from functools import lru_cache
 
-ANCHOR_PREFIXES = ("sec-", "rec-", "annex-")
+# Scripts whose shaped glyphs do not map one-to-one, in logical order, onto characters.
+COMPLEX_SCRIPT = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
+ZWSP = "\u200b"
 
 
 @lru_cache(maxsize=1)
@@ -14,17 +17,81 @@ def _font_config():
     return FontConfiguration()
 
 
+@lru_cache(maxsize=1)
+def install_actual_text():
+    """Make Khmer text extract intact: wrap each line of Khmer text in an ``/ActualText`` span.
+
+    Why: a PDF maps text back to characters glyph by glyph (the font's ToUnicode CMap), but a shaped
+    Khmer cluster is several glyphs in visual order — a pre-base vowel drawn before its consonant, a
+    subscript consonant that is one glyph for two characters. WeasyPrint gives the whole cluster's text to
+    the cluster's last glyph and nothing to the others, and a glyph keeps the text of the first cluster
+    it was seen in, so "ខ្មែរ" in one place makes the glyph of "រ" read "ែរ" everywhere else. No
+    per-glyph map can get this right. PDF's answer is marked content with ``/ActualText``: readers
+    (poppler's pdftotext, Acrobat, MuPDF) take the span's text instead of the glyphs'. WeasyPrint draws
+    every line fragment of text through ``weasyprint.draw.draw_text`` and offers no hook, so we wrap that
+    function; the glyphs drawn are unchanged. tests/reports/test_pdf.py reads the Khmer back strictly, so
+    a WeasyPrint upgrade that moves this function fails loudly instead of silently.
+    """
+    import pydyf
+    from weasyprint import draw
+
+    original = draw.draw_text
+
+    def draw_text(stream, textbox, *args, **kwargs):
+        text = textbox.text
+        if not COMPLEX_SCRIPT.search(text):
+            return original(stream, textbox, *args, **kwargs)
+        # U+200B is ours (line-break opportunities between Khmer words), not the author's.
+        actual = pydyf.String(text.replace(ZWSP, ""))
+        stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": actual}))
+        try:
+            return original(stream, textbox, *args, **kwargs)
+        finally:
+            stream.end_marked_content()
+
+    draw.draw_text = draw_text
+
+
 def render_html(html, base_url):
-    """PDF bytes, page count, and the page index (0-based) of each heading anchor."""
+    """Render ``html``: PDF bytes, page count, and where things are, for joining documents later.
+
+    Returns ``(pdf, pages, layout)``. ``layout["anchors"]`` maps each element id to ``[page index, x,
+    y]`` (PDF points, origin bottom left): the headings' pages feed the table of contents, the positions
+    the bookmarks and link targets. ``layout["links"]`` lists ``[page index, anchor, x1, y1, x2, y2]``
+    for links to anchors this document does not have (the table of contents points into chapters
+    rendered apart): WeasyPrint would drop them with an error, so we take them out and the joined PDF
+    gets them back as link annotations to the right page.
+    """
     from weasyprint import HTML
 
+    install_actual_text()
     document = HTML(string=html, base_url=base_url).render(font_config=_font_config())
     anchors = {}
     for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            if name.startswith(ANCHOR_PREFIXES):
-                anchors.setdefault(name, index)
-    return document.write_pdf(), len(document.pages), anchors
+        for name, (x, y, _x2, _y2) in page.anchors.items():
+            anchors.setdefault(name, [index, *_to_pdf(page, x, y)])
+    known = set(anchors)
+    areas = {}  # (page, target) → CSS-pixel box; a link's block and its inline children each report one
+    for index, page in enumerate(document.pages):
+        kept = []
+        for link in page.links:
+            link_type, target, (x1, y1, x2, y2), _box = link
+            if link_type == "internal" and target not in known:
+                area = areas.setdefault((index, target), [x1, y1, x2, y2])
+                area[:] = [min(area[0], x1), min(area[1], y1), max(area[2], x2), max(area[3], y2)]
+            else:
+                kept.append(link)
+        page.links[:] = kept
+    links = [
+        [index, target, *_to_pdf(document.pages[index], x1, y2), *_to_pdf(document.pages[index], x2, y1)]
+        for (index, target), (x1, y1, x2, y2) in areas.items()
+    ]
+    return document.write_pdf(), len(document.pages), {"anchors": anchors, "links": links}
+
+
+def _to_pdf(page, x, y):
+    """CSS pixels from the page's top left → PDF points from its bottom left."""
+    return [round(x * 0.75, 2), round((page.height - y) * 0.75, 2)]
 
 
 def warm_up(html, base_url):
