@@ -19,6 +19,7 @@ from assessments.choices import Confidence, FindingStatus, SourceType, SpecialSc
 from assessments.models import Finding, Source
 from assessments.rules import settable_statuses
 from assessments.services import EditConflict, save_finding
+from roamx.tables import TableError, read_sheet
 
 FINDING_COLUMNS = ["indicator", "indicator_text", "status", "score", "confidence", "narrative", "assignee"]
 FINDING_REQUIRED = {"indicator", "status", "score", "confidence", "narrative", "assignee"}
@@ -126,28 +127,9 @@ def render(dataset, fmt):
 def read_rows(content, fmt, required):
     """[(row number, {column: value})] of a CSV or XLSX file; the header is row 1."""
     try:
-        if fmt == "csv":
-            dataset = tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
-        elif fmt == "xlsx":
-            dataset = tablib.Dataset().load(content, format="xlsx")
-        else:
-            raise ImportRefused([(1, _("Unsupported file type “%s”: use CSV or XLSX.") % fmt)])
-    except UnicodeDecodeError as exc:
-        raise ImportRefused([(1, _("The file is not UTF-8 text."))]) from exc
-    except ImportRefused:
-        raise
-    except Exception as exc:  # tablib raises several unrelated types for unreadable files
-        raise ImportRefused([(1, _("The file cannot be read as %s.") % fmt.upper())]) from exc
-    headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
-    missing = sorted(required - set(headers))
-    if missing:
-        raise ImportRefused([(1, _("missing column(s): %s") % ", ".join(missing))])
-    rows = []
-    for number, values in enumerate(dataset, start=2):
-        cells = dict(zip(headers, values, strict=False))
-        if any(v not in (None, "") for v in cells.values()):
-            rows.append((number, cells))
-    return rows
+        return read_sheet(content, fmt, required)
+    except TableError as exc:
+        raise ImportRefused([(1, str(exc))]) from exc
 
 
 def _text(value):

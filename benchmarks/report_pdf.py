@@ -39,19 +39,11 @@ from indicators.models import Framework  # noqa: E402
 from reports import document, pdf  # noqa: E402
 from reports.models import Recommendation, ReportExport  # noqa: E402
 from reports.pdf_worker import render_html, warm_up  # noqa: E402
+from tests.e2e.conftest import CHROMIUM  # noqa: E402
+from tests.e2e.conftest import CHROMIUM_ARGS as E2E_CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM = os.environ.get("ROAMX_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-pdf-header-footer",
-]
+# The same chromium and no-network flags as the browser tests, printing without its own header/footer.
+CHROMIUM_ARGS = ["--headless", *E2E_CHROMIUM_ARGS, "--no-pdf-header-footer"]
 WORDS = [
     "the",
     "government",

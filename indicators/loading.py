@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tablib
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from indicators.choices import CategoryCode, ContextGroup, IndicatorKind, Wording
 from indicators.models import Category, Framework, Indicator, Question, Theme
+from roamx.tables import TableError, read_sheet
 
 COLUMNS = [
     "category",
@@ -121,28 +121,16 @@ def read_table(source, format=None):
         data = source
     format = (format or "csv").lower()
     try:
-        if format == "csv":
-            dataset = tablib.Dataset().load(data.decode("utf-8-sig"), format="csv")
-        elif format == "xlsx":
-            dataset = tablib.Dataset().load(data, format="xlsx")
-        else:
-            raise FrameworkFileError([f"Unsupported file type “{format}”: use CSV or XLSX."])
-    except UnicodeDecodeError as exc:
-        raise FrameworkFileError(["The file is not UTF-8 text."]) from exc
-    except FrameworkFileError:
-        raise
-    except Exception as exc:  # tablib raises several unrelated types for unreadable files
-        raise FrameworkFileError([f"The file cannot be read as {format.upper()}: {exc}"]) from exc
-    headers = [str(h or "").strip().lower() for h in (dataset.headers or [])]
-    missing = sorted(REQUIRED_COLUMNS - set(headers))
-    if missing:
-        raise FrameworkFileError([f"Row 1 (header): missing column(s) {', '.join(missing)}."])
-    rows = []
-    for index, values in enumerate(dataset, start=2):
-        cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(headers, values, strict=False)}
-        if any(cells.values()):
-            rows.append((index, cells))
-    return rows
+        rows = read_sheet(data, format, REQUIRED_COLUMNS)
+    except TableError as exc:
+        if exc.missing:
+            raise FrameworkFileError(
+                [f"Row 1 (header): missing column(s) {', '.join(exc.missing)}."]
+            ) from exc
+        raise FrameworkFileError([str(exc)]) from exc
+    return [
+        (number, {h: "" if v is None else str(v).strip() for h, v in cells.items()}) for number, cells in rows
+    ]
 
 
 def parse_rows(rows):
