@@ -214,6 +214,9 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # HSTS is hard to undo once browsers have seen it: opt in once HTTPS works everywhere.
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 
 LOGGING = {
     "version": 1,

@@ -85,9 +85,14 @@ def test_production_settings_require_secret_and_postgres(tmp_path):
     )
     assert "Production needs PostgreSQL" in sqlite.stderr
     postgres = subprocess.run(
-        [sys.executable, "-c", code],
+        [
+            sys.executable,
+            "-c",
+            code + "; from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT)",
+        ],
         env={**base, "SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@127.0.0.1:5432/x"},
         capture_output=True,
         text=True,
     )
     assert postgres.returncode == 0, postgres.stderr
+    assert postgres.stdout.strip() == "True"  # production redirects HTTP to HTTPS unless told not to
