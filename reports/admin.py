@@ -29,7 +29,11 @@ class AssessmentScopedAdmin(admin.ModelAdmin):
         return super().get_queryset(request).filter(assessment__in=assessments_for(request.user))
 
     def has_module_permission(self, request):
-        return request.user.is_superuser or Membership.objects.filter(user=request.user).exists()
+        # The admin asks this for anonymous visitors too (the login page lists the apps).
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        return user.is_superuser or Membership.objects.filter(user=user).exists()
 
     def has_view_permission(self, request, obj=None):
         if obj is not None:

@@ -21,3 +21,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # beside the test, so the SQLite test database is a file, where the busy timeout makes writers wait.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
+
+# No collectstatic before tests: whitenoise serves from the apps' folders, as it does for the demo server.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
