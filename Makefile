@@ -8,8 +8,9 @@ PORT ?= 8000
 
 # WeasyPrint renders the PDF with Pango and HarfBuzz.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-# Tests also read PDFs back (poppler-utils) and drive a real browser (Debian's chromium).
-TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+# Tests also read PDFs back (poppler-utils), drive a real browser (Debian's chromium), and run the
+# deployment recipe: gunicorn behind nginx with a self-signed certificate (openssl), systemd units checked.
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium nginx openssl systemd
 
 # The demo server runs with DEBUG on an embedded SQLite database.
 DEMO_ENV := DEBUG=1

@@ -100,33 +100,84 @@ def production_database():
         admin.close()
 
 
-def wait_for(url, process, headers, seconds=60):
+def wait_for(url, processes, seconds=60, **kwargs):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"gunicorn exited with {process.returncode}")
+        for process in processes:
+            if process.poll() is not None:
+                raise AssertionError(f"{process.args[0]} exited with {process.returncode}")
         try:
-            return requests.get(url, headers=headers, allow_redirects=False, timeout=5)
+            return requests.get(url, allow_redirects=False, timeout=5, **kwargs)
         except requests.ConnectionError:
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
-def test_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_path, production_database):
-    port = free_port()
+def nginx_config(tmp_path, *, upstream_port, http_port, https_port):
+    """deploy/nginx/roamx.conf as shipped, on free local ports with a self-signed certificate."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    site = (ROOT / "deploy" / "nginx" / "roamx.conf").read_text()
+    for old, new in {
+        "server 127.0.0.1:8000": f"server 127.0.0.1:{upstream_port}",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen [::]:80;": "",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "listen [::]:443 ssl http2;": "",
+        "/etc/letsencrypt/live/roamx.example.org/fullchain.pem": str(cert),
+        "/etc/letsencrypt/live/roamx.example.org/privkey.pem": str(key),
+    }.items():
+        assert old in site, f"deploy/nginx/roamx.conf no longer has {old!r}"
+        site = site.replace(old, new)
+    (tmp_path / "site.conf").write_text(site)
+    temp = {name: tmp_path / f"nginx-{name}" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    for folder in temp.values():
+        folder.mkdir()
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"""user root; worker_processes 1; daemon off; pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/nginx-error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log {tmp_path}/nginx-access.log;
+    {"".join(f"{name}_temp_path {folder}; " for name, folder in temp.items())}
+    include {tmp_path}/site.conf;
+}}
+"""
+    )
+    return main, cert
+
+
+def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_path, production_database):
+    port, http_port, https_port = free_port(), free_port(), free_port()
+    site = f"https://127.0.0.1:{https_port}"
     env = production_environment(
         tmp_path,
         DATABASE_URL=production_database,
         ALLOWED_HOSTS="127.0.0.1",
+        CSRF_TRUSTED_ORIGINS=site,
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
         GUNICORN_ACCESS_LOG=str(tmp_path / "access.log"),
+        DJANGO_SUPERUSER_PASSWORD="a-long-admin-passphrase-42",
     )
     # First-time setup, as docs/deploy.md gives it.
-    for step in (("migrate", "--noinput"), ("collectstatic", "--noinput")):
+    for step in (
+        ("migrate", "--noinput"),
+        ("collectstatic", "--noinput"),
+        ("createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.org"),
+    ):
         result = manage(env, *step)
         assert result.returncode == 0, result.stdout + result.stderr
-    server = subprocess.Popen(
+    config, cert = nginx_config(tmp_path, upstream_port=port, http_port=http_port, https_port=https_port)
+    tested = subprocess.run(["nginx", "-t", "-c", str(config)], capture_output=True, text=True)
+    assert tested.returncode == 0, tested.stderr
+    gunicorn = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"],
         cwd=ROOT,
         env=env,
@@ -134,47 +185,82 @@ def test_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_path, producti
         stderr=subprocess.STDOUT,
         text=True,
     )
-    base = f"http://127.0.0.1:{port}"
-    https = {"X-Forwarded-Proto": "https"}  # what the reverse proxy adds
+    nginx = subprocess.Popen(["nginx", "-c", str(config)], stderr=subprocess.PIPE, text=True)
+    browser = requests.Session()
+    browser.verify = str(cert)
+    browser.trust_env = False  # a CA bundle named in the environment would replace our certificate
     try:
-        login = wait_for(f"{base}/accounts/login/", server, https)
+        login = wait_for(f"{site}/accounts/login/", [gunicorn, nginx], verify=str(cert))
         assert login.status_code == 200, login.text[:500]
         assert "Sign in to roamx" in login.text
-        # Security headers the deploy check asks for, on a real response.
+        # The security headers the deploy check asks for, on a real response through the proxy.
         assert login.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
         assert login.headers["X-Content-Type-Options"] == "nosniff"
         assert "Secure" in login.headers["Set-Cookie"]  # the CSRF cookie
 
-        # Plain HTTP is sent to HTTPS.
-        plain = requests.get(f"{base}/accounts/login/", allow_redirects=False, timeout=5)
-        assert plain.status_code == 301
-        assert plain.headers["Location"] == f"https://127.0.0.1:{port}/accounts/login/"
+        # Plain HTTP: the proxy sends it to HTTPS; straight to gunicorn without the proxy's header, so does Django.
+        plain = requests.get(
+            f"http://127.0.0.1:{http_port}/accounts/login/", allow_redirects=False, timeout=5
+        )
+        assert plain.status_code == 301 and plain.headers["Location"].startswith("https://127.0.0.1")
+        direct = requests.get(f"http://127.0.0.1:{port}/accounts/login/", allow_redirects=False, timeout=5)
+        assert direct.status_code == 301
+        assert direct.headers["Location"] == f"https://127.0.0.1:{port}/accounts/login/"
 
         # The page links the hashed stylesheet, which whitenoise serves compressed and cached for good.
         stylesheet = re.search(r'href="(/static/roamx\.[0-9a-f]{12}\.css)"', login.text)
         assert stylesheet, "the login page does not link a hashed roamx.css"
-        css = requests.get(
-            base + stylesheet.group(1), headers={**https, "Accept-Encoding": "gzip"}, timeout=5
-        )
+        css = browser.get(site + stylesheet.group(1), headers={"Accept-Encoding": "gzip"}, timeout=5)
         assert css.status_code == 200
         assert css.headers["Content-Encoding"] == "gzip"
         assert "immutable" in css.headers["Cache-Control"]
         assert "max-age=315360000" in css.headers["Cache-Control"]
         assert css.text == (ROOT / "static" / "roamx.css").read_text()
 
-        # Pages that need a database answer from it (an anonymous visitor is sent to sign in).
-        home = requests.get(f"{base}/", headers=https, allow_redirects=False, timeout=5)
-        assert home.status_code == 302 and "/accounts/login/" in home.headers["Location"]
-        admin = requests.get(f"{base}/admin/login/", headers=https, timeout=5)
-        assert admin.status_code == 200
+        # Signing in works through the proxy over HTTPS, and the session holds across both web workers.
+        form = browser.get(f"{site}/accounts/login/", timeout=5)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        signed_in = browser.post(
+            f"{site}/accounts/login/",
+            data={
+                "username": "admin",
+                "password": "a-long-admin-passphrase-42",
+                "csrfmiddlewaretoken": token,
+            },
+            headers={"Referer": f"{site}/accounts/login/"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert signed_in.status_code == 302, signed_in.text[:500]
+        assert "Secure" in signed_in.headers["Set-Cookie"] and "HttpOnly" in signed_in.headers["Set-Cookie"]
+        for _ in range(6):
+            admin = browser.get(f"{site}/admin/", allow_redirects=False, timeout=10)
+            assert admin.status_code == 200 and "Research workspace" in admin.text
 
         # Two web workers, as WEB_CONCURRENCY asked.
         children = subprocess.run(
-            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=True
+            ["pgrep", "-P", str(gunicorn.pid)], capture_output=True, text=True, check=True
         ).stdout.split()
         assert len(children) == 2
     finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=40)
-    assert server.returncode == 0, output
+        nginx.terminate()
+        gunicorn.terminate()
+        output, _ = gunicorn.communicate(timeout=40)
+        nginx.communicate(timeout=10)
+    assert gunicorn.returncode == 0, output
     assert "GET /accounts/login/" in (tmp_path / "access.log").read_text()
+
+
+def test_systemd_units_are_valid(tmp_path):
+    """systemd's own checker reads every unit, with the app's paths pointing at this checkout."""
+    units = []
+    for unit in sorted((ROOT / "deploy" / "systemd").iterdir()):
+        text = unit.read_text().replace("/srv/roamx/app", str(ROOT))
+        name = unit.name.replace("@.", "@1.")  # a template is checked as one of its instances
+        (tmp_path / name).write_text(text)
+        units.append(str(tmp_path / name))
+    assert {Path(u).name for u in units} >= {"roamx-web.service", "roamx-worker@1.service"}
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0 and result.stdout + result.stderr == "", result.stdout + result.stderr
