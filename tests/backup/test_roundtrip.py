@@ -75,6 +75,21 @@ def test_export_then_import_into_another_database_restores_everything(filled, tm
     )
     assert excluded.stdout.strip().splitlines()[-1].split() == ["0", "0"]
 
+    # The restored assessment backs up again to the same rows and files (from a command outside any
+    # transaction, as cron runs it).
+    again = tmp_path / "again.roamx.zip"
+    other_database.manage("export_assessment", "khm-2023", "--output", str(again))
+    first, second = manifest_of(path), manifest_of(again)
+    assert second["counts"] == first["counts"]
+    files = {n: f["sha256"] for n, f in first["files"].items() if n != "data.json"}
+    assert len(files) == 5
+    assert {n: f["sha256"] for n, f in second["files"].items() if n != "data.json"} == files
+
+
+def manifest_of(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read(MANIFEST))
+
 
 def test_export_writes_a_manifest_with_counts_versions_and_hashes(filled, tmp_path):
     path = export("khm-2023", tmp_path)
