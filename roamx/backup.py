@@ -706,28 +706,37 @@ def import_assessment(path, *, code=None, using="default", check_only=False):
     """Restore an archive as a new assessment, all or nothing. Raises BackupError when refused."""
     archive = open_archive(path)
     try:
-        code = code or archive.manifest.get("assessment")
-        framework = check_target(archive, code, using)
-        if check_only:
-            return Imported(
-                code=code,
-                counts=dict(archive.manifest["counts"]),
-                users_matched=[],
-                users_created=[],
-                files=len(archive.manifest["files"]) - 1,
-                bytes=sum(v["size"] for k, v in archive.manifest["files"].items() if k != DATA),
-            )
-        storage_written = []
-        try:
-            with transaction.atomic(using=using):
-                result = _restore(archive, code, framework, using, storage_written)
-        except BaseException:
-            for storage, name in storage_written:
-                storage.delete(name)
-            raise
-        return result
+        return _import(archive, code, using, check_only)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        # The hashes matched, so the archive is as written — but not by this roamx's export.
+        raise BackupError(
+            f"{archive.path}: the data is not in the shape export_assessment writes ({type(exc).__name__}: {exc})."
+        ) from None
     finally:
         archive.close()
+
+
+def _import(archive, code, using, check_only):
+    code = code or archive.manifest.get("assessment")
+    framework = check_target(archive, code, using)
+    if check_only:
+        return Imported(
+            code=code,
+            counts=dict(archive.manifest["counts"]),
+            users_matched=[],
+            users_created=[],
+            files=len(archive.manifest["files"]) - 1,
+            bytes=sum(v["size"] for k, v in archive.manifest["files"].items() if k != DATA),
+        )
+    storage_written = []
+    try:
+        with transaction.atomic(using=using):
+            result = _restore(archive, code, framework, using, storage_written)
+    except BaseException:
+        for storage, name in storage_written:
+            storage.delete(name)
+        raise
+    return result
 
 
 def _restore(archive, code, framework, using, written):

@@ -180,3 +180,24 @@ def test_export_refuses_when_an_attachment_file_is_missing_from_storage(filled, 
     with pytest.raises(CommandError, match=f"missing from storage.*{lost.file.name}"):
         call_command("export_assessment", "khm-2023", output=str(tmp_path / "x.zip"))
     assert not list(tmp_path.glob("x.zip*"))
+
+
+def test_import_refuses_a_file_name_that_leaves_storage(archive, tmp_path, media):
+    def escape(data):
+        data["models"]["assessments.attachment"][0]["fields"]["file"] = "../../outside.pdf"
+
+    def move(contents):
+        name = next(n for n in contents if n.startswith("files/attachments/"))
+        contents["files/../../outside.pdf"] = contents.pop(name)
+
+    path = rewrite(archive, tmp_path / "escape.zip", data=escape, members=move)
+    refused(path, media, "unsafe name: ../../outside.pdf", code="khm-new")
+    assert not (media.parent / "outside.pdf").exists() and not (tmp_path / "outside.pdf").exists()
+
+
+def test_import_refuses_data_of_another_shape(archive, tmp_path, media):
+    def reshape(data):
+        data["models"]["review.vote"] = [{"fields": {}}]
+
+    path = rewrite(archive, tmp_path / "shape.zip", data=reshape)
+    refused(path, media, "not in the shape export_assessment writes", code="khm-new")

@@ -157,3 +157,16 @@ def test_import_check_verifies_without_writing(filled, tmp_path, media):
     output = import_(path, code="khm-copy", check=True)
     assert "is intact and can be restored here as khm-copy" in output
     assert database_state(media) == before
+
+
+def test_export_all_writes_one_archive_per_assessment(filled, tmp_path):
+    from assessments.services import create_assessment
+
+    create_assessment(
+        code="lao-2024", title="Laos", country_code="LAO", country_name="Laos", framework=filled.framework
+    )
+    out = io.StringIO()
+    call_command("export_assessment", all=True, output=str(tmp_path), stdout=out)
+    archives = sorted(p.name.split("-2")[0] for p in tmp_path.glob("*.roamx.zip"))
+    assert archives == ["khm", "lao"]
+    assert {manifest_of(p)["assessment"] for p in tmp_path.glob("*.roamx.zip")} == {"khm-2023", "lao-2024"}
