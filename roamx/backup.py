@@ -310,6 +310,9 @@ def export_assessment(code, output=None, *, using="default"):
         partial = output.with_name(output.name + ".partial")
         total = 0
         try:
+            # Names, emails, comments and unpublished evidence: readable by the owner only.
+            partial.touch(mode=0o600)
+            partial.chmod(0o600)
             with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 archive.writestr(DATA, payload)
                 manifest["files"][DATA] = {
@@ -416,6 +419,12 @@ def export_rows(assessment):
             rows.append({"pk": row["pk"], "fields": fields})
         out[label] = rows
 
+    for label, (ct_field, _id_field) in GENERIC_REFS.items():
+        for row in out.get(label, []):
+            target = ".".join(row["fields"][ct_field])
+            if target not in archived:
+                raise BackupError(f"A {label} row is on a {target}, which the backup does not hold.")
+
     # The people the archive mentions, and their mail preferences.
     usernames = sorted({name for name in user_names.values() if name})
     users = list(User.objects.filter(username__in=usernames).order_by("username").values(*USER_FIELDS))
@@ -505,8 +514,12 @@ def _verify(path, archive):
         expected = listed[name]
         if not isinstance(expected, dict) or digest != expected.get("sha256") or size != expected.get("size"):
             raise BackupError(f"{path} is damaged: {name} does not match the sha256 in its manifest.")
+    body = _read(archive, path, DATA)
+    # The bytes parsed are the bytes whose hash was checked.
+    if hashlib.sha256(body).hexdigest() != listed[DATA]["sha256"]:
+        raise BackupError(f"{path} is damaged: {DATA} does not match the sha256 in its manifest.")
     try:
-        data = json.loads(_read(archive, path, DATA))
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise BackupError(f"{path} is damaged: {DATA} is not valid JSON.") from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
@@ -720,11 +733,18 @@ def _import(archive, code, using, check_only):
     code = code or archive.manifest.get("assessment")
     framework = check_target(archive, code, using)
     if check_only:
+        usernames = {u["username"] for u in archive.data.get("users", [])}
+        here = set(
+            get_user_model()
+            .objects.using(using)
+            .filter(username__in=usernames)
+            .values_list("username", flat=True)
+        )
         return Imported(
             code=code,
             counts=dict(archive.manifest["counts"]),
-            users_matched=[],
-            users_created=[],
+            users_matched=sorted(here),
+            users_created=sorted(usernames - here),
             files=len(archive.manifest["files"]) - 1,
             bytes=sum(v["size"] for k, v in archive.manifest["files"].items() if k != DATA),
         )
@@ -880,7 +900,11 @@ def _write_file(archive, field_, name, written):
     if member not in archive.manifest["files"]:
         raise BackupError(f"The archive refers to the file {name} but does not hold it.")
     storage = field_.storage
-    content = ContentFile(_read(archive.zip, archive.path, member))
+    body = _read(archive.zip, archive.path, member)
+    # Checked again as it is written, not only when the archive was opened.
+    if hashlib.sha256(body).hexdigest() != archive.manifest["files"][member]["sha256"]:
+        raise BackupError(f"{archive.path} is damaged: {member} does not match the sha256 in its manifest.")
+    content = ContentFile(body)
     try:
         # The same name when it is free; never over another file (a copy restored beside its original).
         saved = storage.save(name, content)

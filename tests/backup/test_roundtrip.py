@@ -93,6 +93,7 @@ def manifest_of(path):
 
 def test_export_writes_a_manifest_with_counts_versions_and_hashes(filled, tmp_path):
     path = export("khm-2023", tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
     with zipfile.ZipFile(path) as archive:
         manifest = json.loads(archive.read(MANIFEST))
         members = set(archive.namelist())
@@ -156,6 +157,8 @@ def test_import_check_verifies_without_writing(filled, tmp_path, media):
     before = database_state(media)
     output = import_(path, code="khm-copy", check=True)
     assert "is intact and can be restored here as khm-copy" in output
+    assert "would match by username: admin, lead, researcher, reviewer, staff." in output
+    assert "would create without a password: none." in output
     assert database_state(media) == before
 
 

@@ -33,6 +33,12 @@ class Command(BaseCommand):
                 f"{file} is intact and can be restored here as {result.code}: "
                 f"{sum(result.counts.values())} rows, {result.files} files. Nothing was written."
             )
+            self.stdout.write(
+                f"Users it would match by username: {', '.join(result.users_matched) or 'none'}."
+            )
+            self.stdout.write(
+                f"Users it would create without a password: {', '.join(result.users_created) or 'none'}."
+            )
             return
         self.stdout.write(
             f"Restored {result.code}: {sum(result.counts.values())} rows, "
