@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management import call_command
@@ -124,9 +125,10 @@ def import_(path, **options):
 
 
 class OtherDatabase:
-    """A fresh, migrated database of the test database's kind, used by the commands in subprocesses."""
+    """A fresh, migrated database (PostgreSQL beside the test database, or an SQLite file), used by the
+    commands in subprocesses."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, vendor):
         self.media = tmp_path / "other-media"
         self.env = {
             **os.environ,
@@ -137,7 +139,7 @@ class OtherDatabase:
         }
         self.env.pop("ROAMX_TESTING", None)
         self.pg_name = None
-        if connection.vendor == "postgresql":
+        if vendor == "postgresql":
             self.pg_name = f"{connection.settings_dict['NAME']}_restore"[:63]
             self._admin(f'DROP DATABASE IF EXISTS "{self.pg_name}"', f'CREATE DATABASE "{self.pg_name}"')
             s = connection.settings_dict
@@ -178,9 +180,18 @@ class OtherDatabase:
             self._admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def other_database(tmp_path):
-    db = OtherDatabase(tmp_path)
+# Restores go to a fresh database of the test database's kind; from PostgreSQL also to SQLite, so an
+# archive is shown to move between the two.
+TARGETS = (
+    ["postgresql", "sqlite"]
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    else ["sqlite"]
+)
+
+
+@pytest.fixture(params=TARGETS)
+def other_database(request, tmp_path):
+    db = OtherDatabase(tmp_path, request.param)
     try:
         db.manage("migrate", "--noinput", "-v0")
         db.manage("load_framework")
