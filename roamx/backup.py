@@ -705,7 +705,7 @@ class Remapper:
 
     def reserve(self, using):
         for label, ids in self.ids.items():
-            # The notification preference is matched per person, not remapped (see restore_preferences).
+            # Mail preferences are matched per person, not remapped (see _restore).
             if label == "review.notificationpreference":
                 continue
             new = reserve_ids(apps.get_model(label), len(ids), using)
