@@ -201,3 +201,22 @@ def test_import_refuses_data_of_another_shape(archive, tmp_path, media):
 
     path = rewrite(archive, tmp_path / "shape.zip", data=reshape)
     refused(path, media, "not in the shape export_assessment writes", code="khm-new")
+
+
+def test_export_refuses_a_comment_on_something_the_backup_does_not_hold(filled, tmp_path):
+    from django.contrib.contenttypes.models import ContentType
+
+    from review.models import Comment
+
+    indicator = Indicator.objects.get(framework=filled.framework, code="R.1.1")
+    Comment.objects.create(
+        assessment=filled,
+        content_type=ContentType.objects.get_for_model(indicator),
+        object_id=indicator.pk,
+        author=filled.memberships.first().user,
+        author_role="researcher",
+        body="A comment on the catalogue, which no page offers.",
+    )
+    with pytest.raises(CommandError, match="review.comment row is on a indicators.indicator"):
+        call_command("export_assessment", "khm-2023", output=str(tmp_path / "x.zip"))
+    assert not list(tmp_path.glob("x.zip*"))
