@@ -28,8 +28,17 @@ def documented_environment():
         if not line or line.startswith("#"):
             continue
         key, _, value = line.partition("=")
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]  # systemd and sh both take "a value with spaces" without its quotes
         values[key] = value
     return values
+
+
+def write_environment_file(path, env):
+    """An environment file in the shipped file's format, for the scripts that source it."""
+    lines = [f'{key}="{value}"' for key, value in env.items() if key not in ("PATH", "HOME")]
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def production_environment(tmp_path, **overrides):
@@ -85,19 +94,31 @@ def free_port():
 
 
 @pytest.fixture
-def production_database():
-    """A PostgreSQL database of its own, as a deployment has (the test database may be SQLite)."""
-    name = f"roamx_deploy_{uuid.uuid4().hex[:10]}"
+def postgres_databases():
+    """Makes PostgreSQL databases of their own, as a deployment has (the test database may be SQLite)."""
     admin = psycopg2.connect(**PG)
     admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    made = []
+
+    def make():
+        name = f"roamx_deploy_{uuid.uuid4().hex[:10]}"
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return name
+
     try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+        yield make
     finally:
         with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for name in made:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def production_database(postgres_databases):
+    return f"postgres://postgres@127.0.0.1:5432/{postgres_databases()}"
 
 
 def wait_for(url, processes, seconds=60, **kwargs):
@@ -256,6 +277,7 @@ def test_systemd_units_are_valid(tmp_path):
     units = []
     for unit in sorted((ROOT / "deploy" / "systemd").iterdir()):
         text = unit.read_text().replace("/srv/roamx/app", str(ROOT))
+        text = text.replace("/usr/local/bin/roamx-backup", str(ROOT / "deploy" / "roamx-backup"))
         name = unit.name.replace("@.", "@1.")  # a template is checked as one of its instances
         (tmp_path / name).write_text(text)
         units.append(str(tmp_path / name))
@@ -264,3 +286,71 @@ def test_systemd_units_are_valid(tmp_path):
         ["systemd-analyze", "verify", "--man=no", *units], capture_output=True, text=True, cwd=tmp_path
     )
     assert result.returncode == 0 and result.stdout + result.stderr == "", result.stdout + result.stderr
+
+
+def test_nightly_backup_script_writes_a_checked_backup_that_restores(tmp_path, postgres_databases):
+    """deploy/roamx-backup as the timer runs it: dump, media, one archive per assessment, checksums,
+    old folders pruned; and the dump restores with pg_restore into a new database (docs/backups.md)."""
+    source = postgres_databases()
+    env = production_environment(tmp_path, DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{source}")
+    create = (
+        "from assessments.services import create_assessment; from indicators.models import Framework; "
+        "create_assessment(code='tst-2026', title='Test', country_code='KHM', country_name='Cambodia', "
+        "framework=Framework.objects.get(code='iui-2019'))"
+    )
+    for step in (("migrate", "--noinput"), ("load_framework",), ("shell", "-c", create)):
+        result = manage(env, *step)
+        assert result.returncode == 0, result.stdout + result.stderr
+    evidence = Path(env["MEDIA_ROOT"]) / "attachments" / "evidence.pdf"
+    evidence.parent.mkdir(parents=True)
+    evidence.write_bytes(b"%PDF-1.4 evidence kept on disk")
+    backups = tmp_path / "backups"
+    old = backups / "20200101T000000Z"
+    old.mkdir(parents=True)
+    os.utime(old, (time.time() - 40 * 86400,) * 2)
+    unrelated = backups / "keep-me"
+    unrelated.mkdir()
+    os.utime(unrelated, (time.time() - 40 * 86400,) * 2)
+
+    result = subprocess.run(
+        [str(ROOT / "deploy" / "roamx-backup")],
+        env={
+            "PATH": os.environ["PATH"],
+            "ROAMX_ENV_FILE": str(write_environment_file(tmp_path / "roamx.env", env)),
+            "ROAMX_APP": str(ROOT),
+            "BACKUP_DIR": str(backups),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not old.exists() and unrelated.exists()  # only backup folders past KEEP_DAYS are pruned
+    (folder,) = [p for p in backups.iterdir() if p != unrelated]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names[:2] == ["SHA256SUMS", "media.tar.gz"] and "roamx.dump" in names
+    assert any(re.fullmatch(r"tst-2026-.*\.roamx\.zip", name) for name in names)
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout.count(": OK") == len(names) - 1, checked.stdout
+    media = subprocess.run(["tar", "-tzf", "media.tar.gz"], cwd=folder, capture_output=True, text=True)
+    assert "./attachments/evidence.pdf" in media.stdout.split()
+
+    # The restore route: pg_restore into a new database, which then holds the same assessment.
+    restored = postgres_databases()
+    subprocess.run(
+        ["pg_restore", "--no-owner", "--exit-on-error", "-h", "127.0.0.1", "-U", "postgres"]
+        + ["--dbname", restored, str(folder / "roamx.dump")],
+        check=True,
+        capture_output=True,
+    )
+    counts = []
+    for name in (source, restored):
+        with psycopg2.connect(**{**PG, "dbname": name}) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.code, count(f.id) FROM assessments_assessment a "
+                "JOIN assessments_finding f ON f.assessment_id = a.id GROUP BY a.code"
+            )
+            counts.append(cursor.fetchall())
+        connection.close()
+    assert counts[0] == counts[1] == [("tst-2026", 130)]
