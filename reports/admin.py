@@ -29,6 +29,9 @@ class AssessmentScopedAdmin(admin.ModelAdmin):
         return super().get_queryset(request).filter(assessment__in=assessments_for(request.user))
 
     def has_module_permission(self, request):
+        # The admin's login page asks too, for an anonymous user: no membership query for them.
+        if not request.user.is_authenticated:
+            return False
         return request.user.is_superuser or Membership.objects.filter(user=request.user).exists()
 
     def has_view_permission(self, request, obj=None):
