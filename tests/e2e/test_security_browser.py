@@ -175,3 +175,39 @@ def test_login_and_lockout_pages_run_under_csp(watched, live_server, user, setti
     assert page.get_by_test_id("locked-out").is_visible()
     screenshot(page, "login-locked-out", full_page=False)
     assert violations(page) == []
+
+
+def test_pages_full_of_payloads_run_nothing(watched, live_server, assessment, members, screenshot):
+    from tests.security.poison import poison
+
+    page = watched
+    finding = poison(assessment, members)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, live_server, "lead", "pw-test-1")
+    base = live_server.url
+    for path in [
+        f"/a/{assessment.code}/review/R.1.1/",
+        f"/a/{assessment.code}/review/",
+        f"/a/{assessment.code}/review/matrix/",
+        f"/a/{assessment.code}/review/report/",
+        f"/a/{assessment.code}/report/preview/",
+        f"/admin/assessments/finding/{finding.pk}/change/",
+        "/admin/assessments/source/",
+        "/admin/reports/recommendation/",
+    ]:
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        # Hover and focus everything, so that handlers waiting for an event would have fired.
+        page.mouse.move(10, 10)
+        page.keyboard.press("Tab")
+        assert page.evaluate("window.__xss") is None, path
+        if "/review/R.1.1/" in path or "/matrix/" in path or "/preview/" in path:
+            # Shown, as the text the member typed.
+            assert "<script>window.__xss=1</script>" in page.inner_text("body"), path
+    screenshot(page, "xss-admin-recommendations", full_page=False)
+    page.goto(f"{base}/a/{assessment.code}/review/R.1.1/")
+    screenshot(page, "xss-review-finding")
+    assert dialogs == []
+    # The CSP had nothing to block either: the payloads were inert text before it came into play.
+    assert violations(page) == []
