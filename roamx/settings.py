@@ -19,7 +19,10 @@ def env(name, default=""):
     """A value from the environment, or from the file named by NAME_FILE (Docker/K8s secrets)."""
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
-        return Path(file_name).read_text().strip()
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE names {file_name}, which cannot be read: {exc}") from exc
     return os.environ.get(name, default)
 
 
