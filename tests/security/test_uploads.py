@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve, reverse
 
 from assessments.models import Attachment, Finding
+from assessments.uploads import download_name
 from tests.assessments.conftest import change_url, finding_post
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -22,11 +23,18 @@ HOSTILE_NAMES = {
     "ក្រមព្រហ្មទណ្ឌ 2009.pdf": "ក្រមព្រហ្មទណ្ឌ 2009.pdf",
     "<img src=x onerror=alert(1)>.pdf": "<img src=x onerror=alert(1)>.pdf",
     "tab\there;.pdf": "tabhere;.pdf",
-    "\x00nul.pdf": "nul.pdf",
     ".hidden.pdf": "hidden.pdf",
     "\u202egnp.pdf": "gnp.pdf",  # right-to-left override, which disguises a file's real extension
     "/": "attachment",
 }
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"), [*HOSTILE_NAMES.items(), ("\x00nul.pdf", "nul.pdf"), ("", "attachment")]
+)
+def test_download_name_cleans_the_name(original, expected):
+    # NUL cannot even be stored in PostgreSQL; the cleaning does not depend on the database refusing it.
+    assert download_name(original) == expected
 
 
 @pytest.fixture
