@@ -72,6 +72,27 @@ def my_assessments(user):
     )
 
 
+def _segments(counts, total):
+    """One bar segment per status, each with where it starts: the bar is drawn as SVG, not styled inline."""
+    from assessments.choices import FindingStatus
+
+    segments, offset = [], 0.0
+    for s in FindingStatus:
+        count = counts.get(s.value, 0)
+        percent = round(100 * count / total, 1)
+        segments.append(
+            {
+                "status": s.value,
+                "label": s.label,
+                "count": count,
+                "percent": percent,
+                "offset": round(offset, 1),
+            }
+        )
+        offset += percent
+    return segments
+
+
 def dashboard_summary(assessment, user, recent=10, mine=15):
     """Progress and scores per category, my findings and recent changes: a fixed number of queries,
     whatever the number of findings (aggregates run in the database)."""
@@ -116,15 +137,7 @@ def dashboard_summary(assessment, user, recent=10, mine=15):
             {
                 "category": category,
                 "total": total,
-                "segments": [
-                    {
-                        "status": s.value,
-                        "label": s.label,
-                        "count": counts.get(s.value, 0),
-                        "percent": round(100 * counts.get(s.value, 0) / total, 1),
-                    }
-                    for s in FindingStatus
-                ],
+                "segments": _segments(counts, total),
                 "present": [
                     {"label": s.label, "count": counts[s.value]} for s in FindingStatus if counts.get(s.value)
                 ],

@@ -19,7 +19,7 @@ from assessments.choices import Confidence, FindingStatus, SourceType, SpecialSc
 from assessments.models import Finding, Source
 from assessments.rules import settable_statuses
 from assessments.services import EditConflict, save_finding
-from roamx.tables import TableError, read_sheet
+from roamx.tables import TableError, neutralised, read_sheet
 
 FINDING_COLUMNS = ["indicator", "indicator_text", "status", "score", "confidence", "narrative", "assignee"]
 FINDING_REQUIRED = {"indicator", "status", "score", "confidence", "narrative", "assignee"}
@@ -118,6 +118,7 @@ def export_sources(assessment):
 
 
 def render(dataset, fmt):
+    dataset = neutralised(dataset)
     return dataset.export(fmt).encode("utf-8") if fmt == "csv" else dataset.export(fmt)
 
 

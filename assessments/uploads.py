@@ -20,6 +20,18 @@ KINDS = {
 ACCEPTED_NAMES = "PDF, DOCX, XLSX, CSV, PNG, JPEG"
 
 
+def download_name(original_name):
+    """The name a download is saved under: the uploader's name, made safe for any browser and disk.
+
+    Stored names come from several paths (the admin, imports, older rows), so the download cleans them
+    itself: no control or format characters (newlines, NUL, the right-to-left override that disguises
+    an extension), no folders, no leading dot.
+    """
+    name = "".join(ch for ch in original_name or "" if ch.isprintable())
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".").strip()
+    return name or "attachment"
+
+
 def max_bytes():
     return settings.ATTACHMENT_MAX_BYTES
 

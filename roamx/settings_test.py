@@ -25,3 +25,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # No collectstatic before tests: whitenoise serves from the apps' folders, as it does for the demo server.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# django-axes needs the request in every authenticate() call, which client.login() does not pass; the
+# throttling tests (tests/test_security_login.py) switch it back on.
+AXES_ENABLED = False

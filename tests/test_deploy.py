@@ -258,6 +258,27 @@ def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_p
             admin = browser.get(f"{site}/admin/", allow_redirects=False, timeout=10)
             assert admin.status_code == 200 and "Research workspace" in admin.text
 
+        # Sign-in throttling sees the client's address through the proxy, and a forged X-Forwarded-For
+        # does not escape it: five failures lock the account for this client, right password or not.
+        attacker = requests.Session()
+        attacker.verify, attacker.trust_env = str(cert), False
+        for attempt in range(6):
+            form = attacker.get(f"{site}/accounts/login/", timeout=5)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+            refused = attacker.post(
+                f"{site}/accounts/login/",
+                data={
+                    "username": "admin",
+                    "password": "a-long-admin-passphrase-42" if attempt == 5 else "wrong",
+                    "csrfmiddlewaretoken": token,
+                },
+                headers={"Referer": f"{site}/accounts/login/", "X-Forwarded-For": f"203.0.113.{attempt}"},
+                allow_redirects=False,
+                timeout=10,
+            )
+        assert refused.status_code == 429, refused.status_code
+        assert browser.get(f"{site}/admin/", timeout=10).status_code == 200  # signed-in sessions carry on
+
         # Two web workers, as WEB_CONCURRENCY asked.
         children = subprocess.run(
             ["pgrep", "-P", str(gunicorn.pid)], capture_output=True, text=True, check=True

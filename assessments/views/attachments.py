@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from assessments.models import Attachment
 from assessments.rules import Perm, get_assessment_for
+from assessments.uploads import download_name
 
 
 @login_required
@@ -17,7 +18,10 @@ def download(request, code, pk):
     except FileNotFoundError as exc:
         raise Http404("The file is missing from storage.") from exc
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        handle,
+        as_attachment=True,
+        filename=download_name(attachment.original_name),
+        content_type=attachment.content_type,
     )
     # Never let a browser reinterpret an upload as HTML or script.
     response["X-Content-Type-Options"] = "nosniff"

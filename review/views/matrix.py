@@ -12,6 +12,7 @@ from assessments.choices import Role, StakeholderGroup
 from assessments.rules import get_assessment_for
 from review import queries, targets
 from review.forms import MatrixFilterForm
+from roamx.tables import neutralised
 
 STAKEHOLDER_GROUPS = dict(StakeholderGroup.choices)
 FORMATS = {
@@ -76,6 +77,7 @@ def _export(assessment, rows, fmt):
     )
     for number, row in enumerate(rows, start=1):
         c = row["comment"]
+        # Comments are people's text: nothing in them may run as a spreadsheet formula.
         data.append(
             [
                 number,
@@ -92,6 +94,7 @@ def _export(assessment, rows, fmt):
                 timezone.localtime(c.resolved_at).strftime("%Y-%m-%d") if c.resolved_at else "",
             ]
         )
+    data = neutralised(data)
     content = data.export(fmt)
     if isinstance(content, str):
         content = content.encode("utf-8-sig")  # the BOM lets spreadsheet programs read UTF-8 CSV
