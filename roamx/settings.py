@@ -153,6 +153,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # Report rendering: worker processes for chapters rendered in parallel (0 = one per CPU core).
 REPORT_RENDER_PROCESSES = envint("REPORT_RENDER_PROCESSES", 0)
+# A running export whose progress has not moved for this long lost its worker (killed, out of memory,
+# machine restarted) and is marked failed (docs/operations.md). Progress moves once per chapter.
+REPORT_EXPORT_STALE_SECONDS = envint("REPORT_EXPORT_STALE_SECONDS", 300)
 
 # Uploads: refuse oversized requests before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
