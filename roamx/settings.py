@@ -221,6 +221,8 @@ if not DEBUG and not TESTING:
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe /healthz/ over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
     # HSTS is hard to undo once browsers have seen it: opt in once HTTPS works everywhere.
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 
