@@ -99,6 +99,13 @@ for entry in "${ENDPOINTS[@]}"; do
   fi
 done
 
+# Warm up both workers (templates, URL resolvers, connections) before measuring.
+for entry in "${ENDPOINTS[@]}"; do
+  IFS='|' read -r name path expect <<<"$entry"
+  wrk -t1 -c2 -d2s -H "$COOKIE" "$BASE$path" >/dev/null
+done
+# Other processes on this machine take CPU from gunicorn, PostgreSQL and wrk: say how busy it was.
+echo "Machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) before measuring"
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per endpoint; gunicorn -w 2 ${LOAD_GUNICORN_ARGS:-}; DB_CONN_MAX_AGE=$DB_CONN_MAX_AGE"
 printf '\n%-24s %9s %9s %9s %8s\n' "endpoint" "rps" "p50 ms" "p99 ms" "errors"
 goal=yes
@@ -117,5 +124,6 @@ for entry in "${ENDPOINTS[@]}"; do
   fi
 done
 echo
+echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "Goal (no errors, dashboard p99 < ${DASHBOARD_P99_GOAL_MS} ms): $([[ $goal == yes ]] && echo met || echo NOT met)"
 [[ $goal == yes ]]

@@ -30,8 +30,8 @@ def fail_stale_exports(assessment=None):
     handler, so its export would stay "running" for ever and ``request_export`` would keep handing it
     out. Progress moves once per chapter; an export that has not moved for
     ``REPORT_EXPORT_STALE_SECONDS`` is taken as lost. It is failed rather than retried: a render that
-    kills its worker (memory) would kill the next one too, and pressing Export again is cheap because
-    the chapters rendered before the crash are cached. Called wherever an export's status is read.
+    kills its worker (memory) would kill the next one too, in a loop; a person pressing Export again
+    sees whether it fails again. Called wherever an export's status is read.
     Returns how many exports were failed.
     """
     cutoff = timezone.now() - timedelta(seconds=settings.REPORT_EXPORT_STALE_SECONDS)
