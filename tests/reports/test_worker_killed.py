@@ -91,6 +91,7 @@ def test_stale_export_rule_leaves_moving_and_waiting_exports_alone(report, membe
     from django.utils import timezone
 
     from reports.services import fail_stale_exports
+    from reports.tasks import render_export
 
     settings.REPORT_EXPORT_STALE_SECONDS = 60
     old = timezone.now() - timedelta(seconds=120)
@@ -99,11 +100,19 @@ def test_stale_export_rule_leaves_moving_and_waiting_exports_alone(report, membe
     # Queued with no worker running: waiting, not lost (no worker claimed its task).
     waiting = make(assessment=report, content_hash="2" * 64, status=ExportStatus.QUEUED)
     lost = make(assessment=report, content_hash="3" * 64, status=ExportStatus.RUNNING)
-    ReportExport.objects.filter(pk__in=[waiting.pk, lost.pk]).update(updated=old)
-    assert fail_stale_exports(report) == 1
+    # Claimed by a worker that died before the export's first progress update.
+    claimed = make(assessment=report, content_hash="4" * 64, status=ExportStatus.QUEUED)
+    task = render_export.enqueue(claimed.pk)
+    DBTaskResult.objects.filter(id=task.id).update(status="RUNNING")
+    claimed.task_id = str(task.id)
+    claimed.save()
+    ReportExport.objects.filter(pk__in=[waiting.pk, lost.pk, claimed.pk]).update(updated=old)
+    assert fail_stale_exports(report) == 2
     statuses = dict(ReportExport.objects.values_list("pk", "status"))
     assert statuses == {
         moving.pk: ExportStatus.RUNNING,
         waiting.pk: ExportStatus.QUEUED,
         lost.pk: ExportStatus.FAILED,
+        claimed.pk: ExportStatus.FAILED,
     }
+    assert DBTaskResult.objects.get(id=task.id).status == "FAILED"
