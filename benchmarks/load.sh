@@ -25,6 +25,17 @@ DASHBOARD_P99_GOAL_MS=250
 WORK=$(mktemp -d -t roamx-load-XXXXXX)
 GUNICORN_PID=""
 
+# CPU seconds (user + system) the gunicorn workers have used so far: unlike latency, the CPU time
+# per request hardly changes when other processes compete for the machine.
+worker_cpu() {
+  local ticks=0 pid
+  for pid in $(pgrep -P "$GUNICORN_PID"); do
+    [[ -r /proc/$pid/stat ]] || continue
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$ticks"
+}
+
 cleanup() {
   if [[ -n $GUNICORN_PID ]] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
     kill "$GUNICORN_PID"
@@ -107,17 +118,21 @@ done
 # Other processes on this machine take CPU from gunicorn, PostgreSQL and wrk: say how busy it was.
 echo "Machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) before measuring"
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per endpoint; gunicorn -w 2 ${LOAD_GUNICORN_ARGS:-}; DB_CONN_MAX_AGE=$DB_CONN_MAX_AGE"
-printf '\n%-24s %9s %9s %9s %8s\n' "endpoint" "rps" "p50 ms" "p99 ms" "errors"
+printf '\n%-24s %9s %9s %9s %8s %13s\n' "endpoint" "rps" "p50 ms" "p99 ms" "errors" "app CPU ms/req"
+TICKS_PER_SECOND=$(getconf CLK_TCK)
 goal=yes
 for entry in "${ENDPOINTS[@]}"; do
   IFS='|' read -r name path expect <<<"$entry"
+  cpu_before=$(worker_cpu)
   line=$(wrk --timeout 10s -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$COOKIE" -s benchmarks/load.lua "$BASE$path" | grep '^RESULT')
   declare -A r=()
   for pair in ${line#RESULT }; do r[${pair%%=*}]=${pair#*=}; done
   errors=$((r[socket_errors] + r[non2xx]))
   # Let gunicorn finish what wrk left queued, so the next endpoint starts on idle workers.
   sleep 2
-  printf '%-24s %9s %9s %9s %8s\n' "$name" "${r[rps]}" "${r[p50]}" "${r[p99]}" "$errors"
+  cpu_ms=$(awk -v t=$(($(worker_cpu) - cpu_before)) -v hz="$TICKS_PER_SECOND" -v n="${r[requests]}" \
+    'BEGIN {printf "%.1f", n ? 1000 * t / hz / n : 0}')
+  printf '%-24s %9s %9s %9s %8s %13s\n' "$name" "${r[rps]}" "${r[p50]}" "${r[p99]}" "$errors" "$cpu_ms"
   ((errors == 0)) || goal=no
   if [[ $name == dashboard ]] && ! awk -v p="${r[p99]}" -v g="$DASHBOARD_P99_GOAL_MS" 'BEGIN {exit !(p < g)}'; then
     goal=no
