@@ -33,7 +33,7 @@ class Database:
         self.settings = dict(connection.settings_dict)
         self.sqlite = self.settings["ENGINE"] == "django.db.backends.sqlite3"
 
-    def _admin(self, sql):
+    def _admin(self, sql, params=()):
         db = self.settings
         admin = psycopg2.connect(
             dbname="postgres",
@@ -45,7 +45,7 @@ class Database:
         admin.autocommit = True
         try:
             with admin.cursor() as cursor:
-                cursor.execute(sql, [db["NAME"]])
+                cursor.execute(sql, params)
         finally:
             admin.close()
 
@@ -57,15 +57,15 @@ class Database:
             os.mkdir(name)  # root opens any file whatever its mode; SQLite cannot open a directory
         else:
             quoted = connection.ops.quote_name(name)
-            self._admin(f"ALTER DATABASE {quoted} ALLOW_CONNECTIONS false -- %s")
-            self._admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s")
+            self._admin(f"ALTER DATABASE {quoted} ALLOW_CONNECTIONS false")
+            self._terminate()
 
     def restart(self):
         """PostgreSQL restarted while nobody looked: every connection is cut, new ones are accepted.
         (SQLite has no server and no connection to cut.)"""
         if not self.sqlite:
             connection.close()
-            self._admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s")
+            self._terminate()
 
     def bring_back(self):
         name = self.settings["NAME"]
@@ -76,7 +76,11 @@ class Database:
                 os.rename(f"{name}.away", name)
         else:
             quoted = connection.ops.quote_name(name)
-            self._admin(f"ALTER DATABASE {quoted} ALLOW_CONNECTIONS true -- %s")
+            self._admin(f"ALTER DATABASE {quoted} ALLOW_CONNECTIONS true")
+
+    def _terminate(self):
+        sql = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s"
+        self._admin(sql, [self.settings["NAME"]])
 
 
 @pytest.fixture
