@@ -36,6 +36,7 @@ from assessments.models import Assessment, Attachment, Citation, DataPoint, Find
 from assessments.queries import assessments_for, editable_assessments_for
 from assessments.rules import Perm, can, check, settable_statuses
 from assessments.services import EditConflict, change_scope, create_assessment, save_finding
+from assessments.uploads import StorageFailed, store_upload
 from indicators.choices import CategoryCode
 from indicators.models import Theme
 
@@ -556,8 +557,15 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for instance in instances:
-            if isinstance(instance, Attachment) and not instance.uploaded_by_id:
-                instance.uploaded_by = request.user
+            if isinstance(instance, Attachment):
+                if not instance.uploaded_by_id:
+                    instance.uploaded_by = request.user
+                try:
+                    store_upload(instance.file)
+                except StorageFailed as exc:
+                    # The finding and the other rows of this form are saved; this attachment is not.
+                    self.message_user(request, exc.message, messages.ERROR)
+                    continue
             instance.save()
         for deleted in formset.deleted_objects:
             deleted.delete()

@@ -1,5 +1,7 @@
 """Evidence attachments: what we accept is decided by the file's content, not by its name."""
 
+import errno
+import logging
 import zipfile
 from pathlib import PurePosixPath
 
@@ -7,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
 
 # kind: (content type, extensions a file of that kind may carry)
 KINDS = {
@@ -114,3 +118,53 @@ def check_upload(upload):
             % {"name": upload.name, "kind": kind.upper(), "suffix": suffix or _("(nothing)")}
         )
     return kind, content_type
+
+
+class StorageFailed(Exception):
+    """An uploaded file could not be written: disk full, read-only or forbidden storage."""
+
+    def __init__(self, name, error):
+        self.name, self.error = name, error
+        super().__init__(f"{name}: {error}")
+
+    @property
+    def reason(self):
+        if self.error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _("the server's disk is full")
+        if self.error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return _("the server may not write to its file storage")
+        return _("the server's file storage failed (%s)") % (self.error.strerror or self.error)
+
+    @property
+    def message(self):
+        return _(
+            "“%(name)s” could not be stored: %(reason)s. Your other changes were saved; upload the file "
+            "again later, or tell an administrator."
+        ) % {"name": self.name, "reason": self.reason}
+
+
+def store_upload(field_file):
+    """Write a just-uploaded file to its storage now, before its row is saved.
+
+    Saving the row would write it too (FileField.pre_save), but a failure there leaves whatever part of
+    the file was written (Django's FileSystemStorage does not remove it) and fails the whole request.
+    Here the name is chosen first, so on OSError that part is removed and StorageFailed raised: the
+    caller leaves the row unsaved and tells the user, and the rest of the form is kept.
+    """
+    if field_file._committed:  # the flag FileField.pre_save reads: nothing new to write
+        return
+    field, instance, upload = field_file.field, field_file.instance, field_file.file
+    storage = field.storage
+    name = storage.get_available_name(field.generate_filename(instance, upload.name), field.max_length)
+    try:
+        saved = storage.save(name, upload, max_length=field.max_length)
+    except OSError as exc:
+        log.error("Could not store upload %s as %s: %s", upload.name, name, exc)
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+        except OSError:
+            log.exception("Could not remove the partly written %s", name)
+        raise StorageFailed(PurePosixPath(upload.name).name, exc) from exc
+    # As FieldFile.save does.
+    setattr(instance, field.attname, saved)

@@ -2,12 +2,13 @@
 members read, outsiders see nothing — all through assessments.rules."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, Finding, Membership
 from assessments.queries import assessments_for
 from assessments.rules import ROLE_PERMS, Perm, can
+from assessments.uploads import StorageFailed, store_upload
 from indicators.models import Category
 from reports.models import Recommendation, Report, ReportSection
 
@@ -71,6 +72,20 @@ class ReportAdmin(AssessmentScopedAdmin):
         "logo",
         "partner_logo",
     ]
+
+    def save_model(self, request, obj, form, change):
+        for name in ("logo", "partner_logo"):
+            if name not in form.changed_data or not getattr(obj, name):
+                continue
+            try:
+                store_upload(getattr(obj, name))
+            except StorageFailed as exc:
+                # The report keeps the logo it had and the other fields of this save.
+                setattr(
+                    obj, name, Report.objects.filter(pk=obj.pk).values_list(name, flat=True).first() or ""
+                )
+                self.message_user(request, exc.message, messages.ERROR)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ReportSection)

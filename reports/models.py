@@ -146,6 +146,13 @@ class ReportExport(Timestamped):
     def is_finished(self):
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
 
+    @property
+    def failure_message(self):
+        """What the report page says about a failed export."""
+        if self.error.startswith("WorkerLost"):
+            return self.stage
+        return _("The export failed; try again or tell an administrator.")
+
 
 class ChapterCache(Timestamped):
     """A rendered chapter (PDF bytes), keyed by the hash of its HTML, reused while that HTML is unchanged."""

@@ -12,7 +12,7 @@ from reports import document
 from reports.choices import SECTION_ORDER, ExportStatus
 from reports.models import ReportExport
 from reports.queries import exports_for, recommendations_for, sections_for
-from reports.services import request_export
+from reports.services import fail_stale_exports, request_export
 
 
 @login_required
@@ -20,6 +20,7 @@ def report_page(request, code):
     assessment = get_assessment_for(request.user, code, Perm.VIEW)
     perms = perms_for(request.user, assessment)
     sections = sections_for(assessment)
+    fail_stale_exports(assessment)
     exports = list(exports_for(assessment)[:20])
     active = next((e for e in exports if not e.is_finished), None)
     return render(
@@ -69,6 +70,7 @@ def export(request, code):
 
 def _export_for(request, code, pk, perm):
     assessment = get_assessment_for(request.user, code, perm)
+    fail_stale_exports(assessment)
     return get_object_or_404(
         ReportExport.objects.select_related("requested_by"), pk=pk, assessment=assessment
     )

@@ -18,6 +18,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.utils import json
 
 from assessments.rules import Perm, get_assessment_for
+from roamx.errors import DATABASE_ERRORS, database_unavailable
 
 
 class Pagination(PageNumberPagination):
@@ -63,6 +64,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
+    elif isinstance(exc, DATABASE_ERRORS):
+        return database_unavailable(context["request"])
     elif isinstance(exc, IntegrityError):
         # Validation catches duplicates first; this is the race between two simultaneous writes.
         exc = exceptions.ValidationError(

@@ -61,6 +61,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        # A persistent connection the database dropped (restart, failover) is replaced at the next
+        # request instead of failing it (docs/operations.md).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -173,6 +176,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # Report rendering: worker processes for chapters rendered in parallel (0 = one per CPU core).
 REPORT_RENDER_PROCESSES = envint("REPORT_RENDER_PROCESSES", 0)
+# A running export whose progress has not moved for this long lost its worker (killed, out of memory,
+# machine restarted) and is marked failed (docs/operations.md). Progress moves once per chapter.
+REPORT_EXPORT_STALE_SECONDS = envint("REPORT_EXPORT_STALE_SECONDS", 300)
 
 # Uploads: refuse oversized requests before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
@@ -238,6 +244,8 @@ if not DEBUG and not TESTING:
     CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe /healthz/ over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
     # HSTS is hard to undo once browsers have seen it: opt in once HTTPS works everywhere
     # (docs/deploy.md; deploy/roamx.env.example turns all three on for a dedicated domain).
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)

@@ -6,6 +6,7 @@ from roamx import tokens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -23,6 +24,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# A database that went away gets a 503 page that says so (roamx/errors.py), other errors Django's 500.
+handler500 = "roamx.errors.server_error"
 
 admin.site.site_header = "roamx administration"
 admin.site.site_title = "roamx"

@@ -20,7 +20,7 @@ from reports.api.serializers import RecommendationSerializer, ReportExportSerial
 from reports.choices import ExportStatus, SectionKind
 from reports.models import Recommendation, ReportExport, ReportSection
 from reports.queries import exports_for, recommendations_for
-from reports.services import request_export
+from reports.services import fail_stale_exports, request_export
 from roamx.rest import AssessmentScopedMixin
 
 ID = r"\d{1,18}"
@@ -78,6 +78,8 @@ class ReportExportViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ReportExport.objects.none()
+        if self.request.method == "GET":
+            fail_stale_exports(self.assessment)
         return exports_for(self.assessment).order_by("-created", "-pk")
 
     @extend_schema(

@@ -4,13 +4,22 @@ part."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.choices import Scope
 from assessments.demo import DEMO_PASSWORD, DemoRefused, create_demo_assessment, create_demo_users
+from assessments.services import change_scope
 from reports.demo import seed_report
 from review.demo import seed_review
 
 
 class Command(BaseCommand):
     help = "Create the demo accounts and demo assessment for `make run`. Refused unless DEBUG is on."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scope",
+            choices=Scope.values,
+            help="Change the demo assessment's scope (the load benchmark uses full, every indicator).",
+        )
 
     def handle(self, **options):
         try:
@@ -22,6 +31,9 @@ class Command(BaseCommand):
         if assessment is None:
             self.stdout.write("No framework loaded: run manage.py load_framework, then seed_demo again.")
             return
+        if options["scope"] and assessment.scope != options["scope"]:
+            change_scope(assessment, options["scope"])
+            self.stdout.write(f"Demo assessment {assessment.code}: scope changed to {options['scope']}.")
         filled = assessment.findings.exclude(status="not_started").count()
         self.stdout.write(
             f"Demo assessment {assessment.code}: {filled} of {assessment.findings.count()} findings filled in."
