@@ -1,6 +1,6 @@
 """Reusable querysets, above all: what may this user see."""
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q
 
 from assessments.models import Assessment, Finding, Source
 from assessments.rules import EVIDENCE_ROLES
@@ -93,35 +93,79 @@ def _segments(counts, total):
     return segments
 
 
-def dashboard_summary(assessment, user, recent=10, mine=15):
-    """Progress and scores per category, my findings and recent changes: a fixed number of queries,
-    whatever the number of findings (aggregates run in the database)."""
-    from django.db.models import Avg, Count, Exists, OuterRef
+def dashboard_fingerprint(assessment):
+    """A key that changes whenever a figure of ``dashboard_figures`` could change, in two small queries.
+
+    Every write to a finding goes through ``services.save_finding``, which raises its version, and
+    archiving changes the live count; evidence counts as present once a citation or data point exists, so
+    their number and newest id cover additions and removals. The assessment's own ``updated`` covers its
+    scale. The page caches its figures under this key, so they are computed again only after a change.
+    """
+    from django.db.models import Max, Subquery, Sum
+
+    from assessments.models import Citation, DataPoint
+
+    findings = Finding.objects.filter(assessment=assessment).aggregate(
+        live=Count("pk", filter=Q(archived=False)), versions=Sum("version"), changed=Max("updated")
+    )
+
+    def per_assessment(model, aggregate):
+        rows = (
+            model.objects.filter(finding__assessment=OuterRef("pk")).order_by().values("finding__assessment")
+        )
+        return Subquery(rows.annotate(value=aggregate).values("value"))
+
+    evidence = (
+        Assessment.objects.filter(pk=assessment.pk)
+        .annotate(
+            citations=per_assessment(Citation, Count("pk")),
+            last_citation=per_assessment(Citation, Max("pk")),
+            data_points=per_assessment(DataPoint, Count("pk")),
+            last_data_point=per_assessment(DataPoint, Max("pk")),
+        )
+        .values("citations", "last_citation", "data_points", "last_data_point")
+        .get()
+    )
+    parts = [assessment.pk, assessment.updated.isoformat(), *findings.values(), *evidence.values()]
+    return ":".join(str(part) for part in parts)
+
+
+def dashboard_figures(assessment):
+    """Progress and scores per category: a fixed number of queries, whatever the number of findings.
+
+    One grouped query gives the counts per category and status, with the score and evidence figures of
+    each group; the category rows are summed from it.
+    """
+    from django.db.models import Exists, Sum
 
     from assessments.choices import FindingStatus
     from assessments.models import Citation, DataPoint
 
     findings = Finding.objects.filter(assessment=assessment, archived=False)
     categories = list(assessment.framework.categories.order_by("order"))
-    by_status = {}
-    for row in findings.values("indicator__category__code", "status").annotate(n=Count("pk")):
-        by_status.setdefault(row["indicator__category__code"], {})[row["status"]] = row["n"]
     has_evidence = Q(narrative__gt="") | Q(has_citation=True) | Q(has_data=True)
-    scores = {
-        row["indicator__category__code"]: row
-        for row in findings.annotate(
+    groups = (
+        findings.annotate(
             has_citation=Exists(Citation.objects.filter(finding=OuterRef("pk"))),
             has_data=Exists(DataPoint.objects.filter(finding=OuterRef("pk"))),
         )
-        .values("indicator__category__code")
+        .values("indicator__category__code", "status")
         .annotate(
-            total=Count("pk"),
+            n=Count("pk"),
             scored=Count("pk", filter=Q(score__isnull=False)),
+            score_sum=Sum("score"),
             special=Count("pk", filter=~Q(special_score="")),
-            average=Avg("score"),
             evidenced=Count("pk", filter=has_evidence),
         )
-    }
+        .order_by()
+    )
+    by_status, scores = {}, {}
+    for row in groups:
+        code = row["indicator__category__code"]
+        by_status.setdefault(code, {})[row["status"]] = row["n"]
+        score = scores.setdefault(code, {"scored": 0, "score_sum": 0, "special": 0, "evidenced": 0})
+        for key in score:
+            score[key] += row[key] or 0
     rows = []
     totals = {s.value: 0 for s in FindingStatus}
     for category in categories:
@@ -131,7 +175,7 @@ def dashboard_summary(assessment, user, recent=10, mine=15):
             continue
         for status, n in counts.items():
             totals[status] += n
-        score = scores.get(category.code, {})
+        score = scores[category.code]
         done = counts.get(FindingStatus.READY, 0) + counts.get(FindingStatus.ENDORSED, 0)
         rows.append(
             {
@@ -143,17 +187,16 @@ def dashboard_summary(assessment, user, recent=10, mine=15):
                 ],
                 "done": done,
                 "done_percent": round(100 * done / total),
-                "scored": score.get("scored", 0),
-                "special": score.get("special", 0),
-                "scored_percent": round(100 * (score.get("scored", 0) + score.get("special", 0)) / total),
-                "average": score.get("average"),
-                "evidenced": score.get("evidenced", 0),
-                "evidenced_percent": round(100 * score.get("evidenced", 0) / total),
+                "scored": score["scored"],
+                "special": score["special"],
+                "scored_percent": round(100 * (score["scored"] + score["special"]) / total),
+                "average": score["score_sum"] / score["scored"] if score["scored"] else None,
+                "evidenced": score["evidenced"],
+                "evidenced_percent": round(100 * score["evidenced"] / total),
             }
         )
     all_total = sum(totals.values())
     done_all = totals[FindingStatus.READY] + totals[FindingStatus.ENDORSED]
-    assigned = findings.filter(assignee=user).exclude(status=FindingStatus.ENDORSED)
     return {
         "categories": rows,
         "status_totals": [
@@ -161,11 +204,25 @@ def dashboard_summary(assessment, user, recent=10, mine=15):
         ],
         "total": all_total,
         "done_percent": round(100 * done_all / all_total) if all_total else 0,
-        "assigned": list(assigned.select_related("indicator").order_by("indicator__order")[:mine]),
+    }
+
+
+def dashboard_findings(assessment, user, recent=10, mine=15):
+    """The findings assigned to ``user`` and the recently changed ones, with only the columns shown."""
+    from assessments.choices import FindingStatus
+
+    findings = Finding.objects.filter(assessment=assessment, archived=False)
+    shown = ("pk", "status", "score", "due_date", "updated", "indicator__code", "indicator__text")
+    assigned = findings.filter(assignee=user).exclude(status=FindingStatus.ENDORSED)
+    return {
+        "assigned": list(
+            assigned.select_related("indicator").only(*shown).order_by("indicator__order")[:mine]
+        ),
         "assigned_count": assigned.count(),
         "recent": list(
             findings.filter(version__gt=1)
             .select_related("indicator", "updated_by")
+            .only(*shown, "updated_by__username", "updated_by__first_name", "updated_by__last_name")
             .order_by("-updated")[:recent]
         ),
     }

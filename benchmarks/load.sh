@@ -73,8 +73,14 @@ export SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
 export LOG_LEVEL=WARNING
 # Persistent connections, as in production (docs/operations.md); LOAD's caller may set 0 to compare.
 export DB_CONN_MAX_AGE=${DB_CONN_MAX_AGE:-60}
+# Hashed static files, as production serves them (the pages fail without the manifest).
+"$BIN/python" manage.py collectstatic --noinput -v 0
+# gunicorn as deployed (gunicorn.conf.py), with two workers.
+export WEB_CONCURRENCY=2 GUNICORN_BIND="127.0.0.1:$PORT"
+# No worker recycling mid-run: a restarted worker re-imports the app and resets the CPU counters read here.
+export GUNICORN_MAX_REQUESTS=0
 # shellcheck disable=SC2086
-"$BIN/gunicorn" roamx.wsgi -w 2 -b "127.0.0.1:$PORT" ${LOAD_GUNICORN_ARGS:-} \
+"$BIN/gunicorn" --config gunicorn.conf.py ${LOAD_GUNICORN_ARGS:-} \
   --access-logfile /dev/null --error-logfile "$WORK/gunicorn.log" &
 GUNICORN_PID=$!
 for _ in $(seq 60); do

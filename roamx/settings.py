@@ -266,6 +266,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "roamx.security.lockout"
 AXES_HTTP_RESPONSE_CODE = 429
+# No banner on every manage.py command and worker start; lockouts are still logged.
+AXES_VERBOSE = False
 # Behind a reverse proxy REMOTE_ADDR is the proxy's: the client is read from X-Forwarded-For, counting
 # TRUSTED_PROXY_COUNT entries from the right (the ones our own proxies appended; the rest are the client's word).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)

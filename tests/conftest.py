@@ -1,12 +1,21 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from assessments.choices import Role, StakeholderGroup
 from assessments.services import create_assessment
 from indicators.models import Framework
 from tests.factories import MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Pages cache fragments in the process's memory; a test must not see another test's."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

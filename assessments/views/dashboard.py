@@ -1,10 +1,18 @@
 """The assessment dashboard: where the work stands, for every member."""
 
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from assessments.models import Assessment
-from assessments.queries import dashboard_summary, my_assessments, with_role_labels
+from assessments.queries import (
+    dashboard_figures,
+    dashboard_findings,
+    dashboard_fingerprint,
+    my_assessments,
+    with_role_labels,
+)
 from assessments.rules import Perm, get_assessment_for, perms_for
 
 
@@ -26,6 +34,10 @@ def dashboard(request, code):
     context = {
         "assessment": assessment,
         "can_edit": Perm.EDIT_EVIDENCE in perms,
-        **dashboard_summary(assessment, request.user),
+        # The figures are the same for every member: the template caches their HTML under the
+        # fingerprint and calls this only when the fingerprint has changed.
+        "fingerprint": dashboard_fingerprint(assessment),
+        "figures": partial(dashboard_figures, assessment),
+        **dashboard_findings(assessment, request.user),
     }
     return render(request, "assessments/dashboard.html", context)
