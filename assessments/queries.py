@@ -207,25 +207,37 @@ def dashboard_figures(assessment):
     }
 
 
-def dashboard_findings(assessment, user, recent=10, mine=15):
-    """The findings assigned to ``user`` and the recently changed ones, with only the columns shown."""
+DASHBOARD_FINDING_COLUMNS = (
+    "pk",
+    "status",
+    "score",
+    "due_date",
+    "updated",
+    "indicator__code",
+    "indicator__text",
+)
+
+
+def dashboard_assigned(assessment, user, mine=15):
+    """The user's findings that are not yet endorsed, in framework order, with only the columns shown."""
     from assessments.choices import FindingStatus
 
-    findings = Finding.objects.filter(assessment=assessment, archived=False)
-    shown = ("pk", "status", "score", "due_date", "updated", "indicator__code", "indicator__text")
-    assigned = findings.filter(assignee=user).exclude(status=FindingStatus.ENDORSED)
-    return {
-        "assigned": list(
-            assigned.select_related("indicator").only(*shown).order_by("indicator__order")[:mine]
-        ),
-        "assigned_count": assigned.count(),
-        "recent": list(
-            findings.filter(version__gt=1)
-            .select_related("indicator", "updated_by")
-            .only(*shown, "updated_by__username", "updated_by__first_name", "updated_by__last_name")
-            .order_by("-updated")[:recent]
-        ),
-    }
+    assigned = Finding.objects.filter(assessment=assessment, archived=False, assignee=user).exclude(
+        status=FindingStatus.ENDORSED
+    )
+    rows = assigned.select_related("indicator").only(*DASHBOARD_FINDING_COLUMNS).order_by("indicator__order")
+    return {"rows": list(rows[:mine]), "count": assigned.count()}
+
+
+def dashboard_recent(assessment, recent=10):
+    """The findings changed most recently (saved at least once after they were created)."""
+    people = ("updated_by__username", "updated_by__first_name", "updated_by__last_name")
+    return list(
+        Finding.objects.filter(assessment=assessment, archived=False, version__gt=1)
+        .select_related("indicator", "updated_by")
+        .only(*DASHBOARD_FINDING_COLUMNS, *people)
+        .order_by("-updated")[:recent]
+    )
 
 
 def with_role_labels(assessments):

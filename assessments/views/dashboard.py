@@ -7,9 +7,10 @@ from django.shortcuts import render
 
 from assessments.models import Assessment
 from assessments.queries import (
+    dashboard_assigned,
     dashboard_figures,
-    dashboard_findings,
     dashboard_fingerprint,
+    dashboard_recent,
     my_assessments,
     with_role_labels,
 )
@@ -34,10 +35,11 @@ def dashboard(request, code):
     context = {
         "assessment": assessment,
         "can_edit": Perm.EDIT_EVIDENCE in perms,
-        # The figures are the same for every member: the template caches their HTML under the
-        # fingerprint and calls this only when the fingerprint has changed.
+        # The template caches each part's HTML under the fingerprint (and the person, for their own
+        # findings) and calls these only when it has no copy for the current fingerprint.
         "fingerprint": dashboard_fingerprint(assessment),
         "figures": partial(dashboard_figures, assessment),
-        **dashboard_findings(assessment, request.user),
+        "assigned": partial(dashboard_assigned, assessment, request.user),
+        "recent": partial(dashboard_recent, assessment),
     }
     return render(request, "assessments/dashboard.html", context)
