@@ -174,6 +174,26 @@ http {{
     return main, cert
 
 
+def https_session(cert):
+    session = requests.Session()
+    session.verify = str(cert)
+    session.trust_env = False  # a CA bundle named in the environment would replace our certificate
+    return session
+
+
+def sign_in(session, site, username, password, **headers):
+    """The sign-in form as a browser posts it: its CSRF token, and the Referer HTTPS requires."""
+    form = session.get(f"{site}/accounts/login/", timeout=5)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    return session.post(
+        f"{site}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{site}/accounts/login/", **headers},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
 def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_path, production_database):
     port, http_port, https_port = free_port(), free_port(), free_port()
     site = f"https://127.0.0.1:{https_port}"
@@ -207,10 +227,11 @@ def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_p
         text=True,
     )
     nginx = subprocess.Popen(["nginx", "-c", str(config)], stderr=subprocess.PIPE, text=True)
-    browser = requests.Session()
-    browser.verify = str(cert)
-    browser.trust_env = False  # a CA bundle named in the environment would replace our certificate
+    browser = https_session(cert)
     try:
+        # gunicorn first (nginx answers 502 until it listens), by the health check load balancers use.
+        health = wait_for(f"http://127.0.0.1:{port}/healthz/", [gunicorn, nginx])
+        assert (health.status_code, health.text) == (200, "ok\n")
         login = wait_for(f"{site}/accounts/login/", [gunicorn, nginx], verify=str(cert))
         assert login.status_code == 200, login.text[:500]
         assert "Sign in to roamx" in login.text
@@ -239,19 +260,7 @@ def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_p
         assert css.text == (ROOT / "static" / "roamx.css").read_text()
 
         # Signing in works through the proxy over HTTPS, and the session holds across both web workers.
-        form = browser.get(f"{site}/accounts/login/", timeout=5)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-        signed_in = browser.post(
-            f"{site}/accounts/login/",
-            data={
-                "username": "admin",
-                "password": "a-long-admin-passphrase-42",
-                "csrfmiddlewaretoken": token,
-            },
-            headers={"Referer": f"{site}/accounts/login/"},
-            allow_redirects=False,
-            timeout=10,
-        )
+        signed_in = sign_in(browser, site, "admin", "a-long-admin-passphrase-42")
         assert signed_in.status_code == 302, signed_in.text[:500]
         assert "Secure" in signed_in.headers["Set-Cookie"] and "HttpOnly" in signed_in.headers["Set-Cookie"]
         for _ in range(6):
@@ -260,21 +269,11 @@ def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_p
 
         # Sign-in throttling sees the client's address through the proxy, and a forged X-Forwarded-For
         # does not escape it: five failures lock the account for this client, right password or not.
-        attacker = requests.Session()
-        attacker.verify, attacker.trust_env = str(cert), False
+        attacker = https_session(cert)
         for attempt in range(6):
-            form = attacker.get(f"{site}/accounts/login/", timeout=5)
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-            refused = attacker.post(
-                f"{site}/accounts/login/",
-                data={
-                    "username": "admin",
-                    "password": "a-long-admin-passphrase-42" if attempt == 5 else "wrong",
-                    "csrfmiddlewaretoken": token,
-                },
-                headers={"Referer": f"{site}/accounts/login/", "X-Forwarded-For": f"203.0.113.{attempt}"},
-                allow_redirects=False,
-                timeout=10,
+            password = "a-long-admin-passphrase-42" if attempt == 5 else "wrong"
+            refused = sign_in(
+                attacker, site, "admin", password, **{"X-Forwarded-For": f"203.0.113.{attempt}"}
             )
         assert refused.status_code == 429, refused.status_code
         assert browser.get(f"{site}/admin/", timeout=10).status_code == 200  # signed-in sessions carry on
