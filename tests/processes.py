@@ -1,7 +1,9 @@
 """Real processes (db_worker, gunicorn) started by fault tests against the test database."""
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -88,3 +90,23 @@ def wait_for(condition, timeout, interval=0.05, what="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sign_in(session, site, username, password, **headers):
+    """The sign-in form as a browser posts it to a running server: its CSRF token, and the Referer that
+    HTTPS requires. Returns the answer to the POST, not following its redirect."""
+    form = session.get(f"{site}/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    return session.post(
+        f"{site}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{site}/accounts/login/", **headers},
+        allow_redirects=False,
+        timeout=10,
+    )

@@ -5,7 +5,6 @@ moved away. Users get the 503 page, the API a JSON 503, /healthz/ a 503; once th
 same server answers normally again, without a restart."""
 
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -18,12 +17,6 @@ from assessments.models import Finding
 from tests import processes
 
 MESSAGE = "The database is not reachable right now; your last change may not have been saved"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Database:
@@ -85,7 +78,7 @@ class Database:
 
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
+    port = processes.free_port()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = processes.start(
         [gunicorn, "roamx.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "30"],
@@ -113,14 +106,8 @@ def server(tmp_path):
 
 def sign_in(base, username, password):
     session = requests.Session()
-    session.get(f"{base}/accounts/login/", timeout=10)
-    token = session.cookies["csrftoken"]
-    response = session.post(
-        f"{base}/accounts/login/",
-        data={"csrfmiddlewaretoken": token, "username": username, "password": password},
-        timeout=10,
-    )
-    assert response.status_code == 200 and "sessionid" in session.cookies, response.text[:500]
+    response = processes.sign_in(session, base, username, password)
+    assert response.status_code == 302 and "sessionid" in session.cookies, response.text[:500]
     return session
 
 

@@ -3,7 +3,6 @@ checks, and gunicorn with gunicorn.conf.py serves the pages and whitenoise the s
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ import psycopg2
 import pytest
 import requests
 from django.conf import settings
+
+from tests import processes
 
 ROOT = Path(settings.BASE_DIR)
 ENV_EXAMPLE = ROOT / "deploy" / "roamx.env.example"
@@ -85,12 +86,6 @@ def test_check_deploy_without_hsts_warns(tmp_path):
     env = production_environment(tmp_path, SECURE_HSTS_SECONDS="0")
     result = manage(env, "check", "--deploy")
     assert "security.W004" in result.stdout + result.stderr
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -181,21 +176,8 @@ def https_session(cert):
     return session
 
 
-def sign_in(session, site, username, password, **headers):
-    """The sign-in form as a browser posts it: its CSRF token, and the Referer HTTPS requires."""
-    form = session.get(f"{site}/accounts/login/", timeout=5)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-    return session.post(
-        f"{site}/accounts/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
-        headers={"Referer": f"{site}/accounts/login/", **headers},
-        allow_redirects=False,
-        timeout=10,
-    )
-
-
 def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_path, production_database):
-    port, http_port, https_port = free_port(), free_port(), free_port()
+    port, http_port, https_port = processes.free_port(), processes.free_port(), processes.free_port()
     site = f"https://127.0.0.1:{https_port}"
     env = production_environment(
         tmp_path,
@@ -260,7 +242,7 @@ def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_p
         assert css.text == (ROOT / "static" / "roamx.css").read_text()
 
         # Signing in works through the proxy over HTTPS, and the session holds across both web workers.
-        signed_in = sign_in(browser, site, "admin", "a-long-admin-passphrase-42")
+        signed_in = processes.sign_in(browser, site, "admin", "a-long-admin-passphrase-42")
         assert signed_in.status_code == 302, signed_in.text[:500]
         assert "Secure" in signed_in.headers["Set-Cookie"] and "HttpOnly" in signed_in.headers["Set-Cookie"]
         for _ in range(6):
@@ -272,7 +254,7 @@ def test_behind_nginx_gunicorn_serves_pages_and_static_files_on_postgresql(tmp_p
         attacker = https_session(cert)
         for attempt in range(6):
             password = "a-long-admin-passphrase-42" if attempt == 5 else "wrong"
-            refused = sign_in(
+            refused = processes.sign_in(
                 attacker, site, "admin", password, **{"X-Forwarded-For": f"203.0.113.{attempt}"}
             )
         assert refused.status_code == 429, refused.status_code
