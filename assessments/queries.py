@@ -1,8 +1,8 @@
 """Reusable querysets, above all: what may this user see."""
 
-from django.db.models import Count, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 
-from assessments.models import Assessment, Finding, Source
+from assessments.models import Assessment, Citation, DataPoint, Finding, Membership, Source
 from assessments.rules import EVIDENCE_ROLES
 
 
@@ -50,10 +50,7 @@ def in_scope_indicators(assessment):
 
 def my_assessments(user):
     """The user's assessments with their progress and the user's role, in one query."""
-    from django.db.models import Count, OuterRef, Subquery
-
     from assessments.choices import FindingStatus
-    from assessments.models import Membership
 
     live = Q(findings__archived=False)
     return (
@@ -94,17 +91,14 @@ def _segments(counts, total):
 
 
 def dashboard_fingerprint(assessment):
-    """A key that changes whenever a figure of ``dashboard_figures`` could change, in two small queries.
+    """A key that changes whenever anything the dashboard caches could change, in two small queries:
+    its figures (``dashboard_figures``) and its lists of findings (assigned, recently changed).
 
     Every write to a finding goes through ``services.save_finding``, which raises its version, and
     archiving changes the live count; evidence counts as present once a citation or data point exists, so
     their number and newest id cover additions and removals. The assessment's own ``updated`` covers its
-    scale. The page caches its figures under this key, so they are computed again only after a change.
+    scale. The page caches its parts under this key, so they are computed again only after a change.
     """
-    from django.db.models import Max, Subquery, Sum
-
-    from assessments.models import Citation, DataPoint
-
     findings = Finding.objects.filter(assessment=assessment).aggregate(
         live=Count("pk", filter=Q(archived=False)), versions=Sum("version"), changed=Max("updated")
     )
@@ -136,10 +130,7 @@ def dashboard_figures(assessment):
     One grouped query gives the counts per category and status, with the score and evidence figures of
     each group; the category rows are summed from it.
     """
-    from django.db.models import Exists, Sum
-
     from assessments.choices import FindingStatus
-    from assessments.models import Citation, DataPoint
 
     findings = Finding.objects.filter(assessment=assessment, archived=False)
     categories = list(assessment.framework.categories.order_by("order"))
