@@ -10,6 +10,7 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -25,6 +26,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from assessments import spreadsheets
 from assessments.choices import FindingStatus, SpecialScore
+from assessments.fields import WebURLValidator
 from assessments.forms import (
     FINDING_FIELDS,
     AttachmentForm,
@@ -842,7 +844,8 @@ class SourceAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "url":
-            kwargs["assume_scheme"] = "https"
+            # "Currently: <link>" only for an http(s) address (the default links ftp: too).
+            kwargs["widget"] = AdminURLFieldWidget(validator_class=WebURLValidator)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -22,6 +22,7 @@ from assessments.choices import (
     SpecialScore,
     StakeholderGroup,
 )
+from assessments.fields import WebURLField, is_web_url
 from indicators.models import Framework, Indicator, Timestamped
 
 
@@ -126,7 +127,9 @@ class Source(Timestamped):
     title = models.CharField(_("title"), max_length=500)
     author = models.CharField(_("author or publisher"), max_length=300, blank=True)
     published = models.DateField(_("date"), null=True, blank=True)
-    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    url = WebURLField(
+        _("URL"), max_length=1000, blank=True, help_text=_("A web address starting with https:// or http://.")
+    )
     accessed = models.DateField(_("date accessed"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -135,6 +138,11 @@ class Source(Timestamped):
 
     def __str__(self):
         return f"{self.title}" + (f" ({self.author})" if self.author else "")
+
+    @property
+    def link(self):
+        """The URL when pages may link it; "" for a row saved before the http(s) rule held."""
+        return self.url if is_web_url(self.url) else ""
 
 
 class Finding(Timestamped):

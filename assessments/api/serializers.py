@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.choices import MAX_SCALE_LEVELS, Confidence, FindingStatus, Phase, Role, Scope, SpecialScore
+from assessments.fields import WebURLField
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
 from assessments.rules import EVIDENCE_ROLES
 from indicators.models import Framework
@@ -228,7 +229,18 @@ class SourceField(serializers.PrimaryKeyRelatedField):
         return Source.objects.filter(assessment=self.context["assessment"])
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class WebURLSerializerField(serializers.CharField):
+    """A source's URL: the model field's validator (http/https only) is its one check; DRF's own URLField
+    would add a second, looser one (it accepts ftp://) and a second message."""
+
+
 class SourceSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        WebURLField: WebURLSerializerField,
+    }
+
     class Meta:
         model = Source
         fields = ["id", "type", "title", "author", "published", "url", "accessed", "created", "updated"]
