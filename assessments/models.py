@@ -1,5 +1,4 @@
 import uuid
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +22,7 @@ from assessments.choices import (
     StakeholderGroup,
 )
 from assessments.fields import WebURLField, is_web_url
+from assessments.uploads import safe_file_name, safe_suffix
 from indicators.models import Framework, Indicator, Timestamped
 
 
@@ -273,8 +273,7 @@ class DataPoint(Timestamped):
 
 def attachment_path(instance, filename):
     """An unguessable name: the original name is kept in the database only."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"attachments/{uuid.uuid4().hex}{suffix}"
+    return f"attachments/{uuid.uuid4().hex}{safe_suffix(filename)}"
 
 
 class Attachment(Timestamped):
@@ -293,6 +292,11 @@ class Attachment(Timestamped):
 
     def __str__(self):
         return self.original_name
+
+    def save(self, *args, **kwargs):
+        # Whatever door the row comes through (the admin, a script, a restore), the name kept is clean.
+        self.original_name = safe_file_name(self.original_name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         # Members-only download (assessments.views.attachments); MEDIA_ROOT is never served.
