@@ -31,33 +31,43 @@ def validate_web_url(value):
         return
     if any(ch.isspace() or not ch.isprintable() for ch in value):
         raise ValidationError(
-            _("A web address cannot contain spaces, line breaks or control characters."), code="invalid_url"
+            _("Enter a valid URL: it cannot contain spaces, line breaks or control characters."),
+            code="invalid_url",
         )
     scheme, colon, _rest = value.partition(":")
     scheme = scheme.lower() if colon and _SCHEME.fullmatch(scheme) else ""
     if scheme and scheme not in WEB_SCHEMES:
         raise ValidationError(
-            _("Only http:// and https:// addresses can be linked (this one starts with “%(scheme)s:”).")
+            _(
+                "Enter a valid URL: only http:// and https:// addresses can be linked (this one starts with “%(scheme)s:”)."
+            )
             % {"scheme": scheme[:20]},
             code="invalid_url",
         )
     if not value.lower().startswith(("http://", "https://")):
         raise ValidationError(
-            _("Give the full address, starting with https:// (or http://)."), code="invalid_url"
+            _("Enter a valid URL: give the full address, starting with https:// (or http://)."),
+            code="invalid_url",
         )
     try:
         parts = urlsplit(value)
         hostname = parts.hostname
     except ValueError:  # e.g. an unbalanced "[" in the host
-        raise ValidationError(_("Enter a valid http:// or https:// address."), code="invalid_url") from None
+        raise ValidationError(
+            _("Enter a valid URL (an http:// or https:// address)."), code="invalid_url"
+        ) from None
     if parts.username is not None or parts.password is not None:
-        raise ValidationError(_("A web address cannot carry a user name or password."), code="invalid_url")
+        raise ValidationError(
+            _("Enter a valid URL: it cannot carry a user name or password."), code="invalid_url"
+        )
     if not hostname:
-        raise ValidationError(_("The address has no host name after “//”."), code="invalid_url")
+        raise ValidationError(_("Enter a valid URL: it has no host name after “//”."), code="invalid_url")
     try:
         _shape(value)
     except ValidationError:
-        raise ValidationError(_("Enter a valid http:// or https:// address."), code="invalid_url") from None
+        raise ValidationError(
+            _("Enter a valid URL (an http:// or https:// address)."), code="invalid_url"
+        ) from None
 
 
 def is_web_url(value):
