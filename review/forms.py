@@ -31,6 +31,8 @@ class ResolveForm(forms.Form):
         max_length=5_000,
         help_text=_("Goes into the comment-response matrix."),
     )
+    # Names the text the resolver read (Comment.text_digest): a resolution never answers an edited text.
+    text_digest = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class VoteForm(forms.Form):

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,16 +126,40 @@ def add_comment(target, *, by, body, parent=None):
     return comment
 
 
+FROZEN = _("The team has resolved this comment, so its text stays as they answered it. Add a reply instead.")
+EDITED_MEANWHILE = _(
+    "Its author edited this comment after you opened it: read the new text, then resolve it again."
+)
+
+
+def _locked(comment):
+    """The comment as stored now, its row locked until the transaction ends (PostgreSQL), so an edit
+    and a resolution of the same comment happen one after the other, whatever the form showed."""
+    return Comment.objects.select_for_update().get(pk=comment.pk)
+
+
 @transaction.atomic
 def edit_comment(comment, *, by, body):
+    """The author edits their comment within the edit window, and only while the team has not answered
+    it: from its first resolution on (also after a reopen) the text is frozen."""
     if comment.author_id != by.pk:
         raise PermissionDenied(_("Only its author can edit a comment."))
     check(by, comment.assessment, Perm.COMMENT)
-    if not comment.can_edit(by):
+    current = _locked(comment)
+    if current.is_frozen:
+        raise ValidationError(FROZEN)
+    if not current.can_edit(by):
         raise ValidationError(_("The time to edit this comment has passed; add a reply instead."))
-    comment.body = _clean_body(body)
-    comment.edited = timezone.now()
-    comment.save(update_fields=["body", "edited", "updated"])
+    body = _clean_body(body)
+    now = timezone.now()
+    # The condition repeats the check in the UPDATE itself: where rows are not locked (SQLite), a
+    # resolution that committed in between still wins.
+    written = Comment.objects.filter(pk=comment.pk, status=CommentStatus.OPEN, answered_body="").update(
+        body=body, edited=now, updated=now
+    )
+    if not written:
+        raise ValidationError(FROZEN)
+    comment.body, comment.edited, comment.updated = body, now, now
     before = set(comment.mentions.values_list("pk", flat=True))
     mentioned = mentioned_members(comment.assessment, comment.body)
     comment.mentions.set(mentioned)
@@ -143,14 +168,20 @@ def edit_comment(comment, *, by, body):
 
 
 @transaction.atomic
-def resolve_comment(comment, *, by, disposition="", reason=""):
+def resolve_comment(comment, *, by, disposition="", reason="", text_digest=""):
+    """Resolve a comment; a MAB member's needs a disposition and a reason. The text it answers is stored
+    with it (``answered_body``). ``text_digest`` names the text the resolver read
+    (``Comment.text_digest``): if the author edited it since, the resolution is refused."""
     check(by, comment.assessment, Perm.RESOLVE_COMMENTS)
-    if not comment.is_open:
+    current = _locked(comment)
+    if not current.is_open:
         raise ValidationError(_("This comment is already resolved."))
+    if text_digest and text_digest != current.text_digest:
+        raise ValidationError(EDITED_MEANWHILE)
     reason = (reason or "").strip()
     if disposition and disposition not in Disposition.values:
         raise ValidationError({"disposition": _("Choose a disposition from the list.")})
-    if comment.is_mab:
+    if current.is_mab:
         errors = {}
         if not disposition:
             errors["disposition"] = _("A MAB member's comment needs a disposition.")
@@ -158,23 +189,58 @@ def resolve_comment(comment, *, by, disposition="", reason=""):
             errors["reason"] = _("Say why: the reason goes into the comment-response matrix.")
         if errors:
             raise ValidationError(errors)
-    comment.status = CommentStatus.RESOLVED
-    comment.disposition = disposition
-    comment.reason = reason
-    comment.resolved_by = by
-    comment.resolved_at = timezone.now()
-    comment.save()
+    now = timezone.now()
+    fields = {
+        "status": CommentStatus.RESOLVED,
+        "disposition": disposition,
+        "reason": reason,
+        "resolved_by": by,
+        "resolved_at": now,
+        "answered_body": current.body,
+        "updated": now,
+    }
+    # Only if the text is still the one read above (an edit may commit in between where rows are not
+    # locked): the stored answer always goes with the text it answers.
+    written = Comment.objects.filter(pk=comment.pk, status=CommentStatus.OPEN, body=current.body).update(
+        **fields
+    )
+    if not written:
+        raise ValidationError(EDITED_MEANWHILE)
+    comment.body = current.body
+    for field, value in fields.items():
+        setattr(comment, field, value)
     return comment
+
+
+def answered_in_thread(comment):
+    """Whether the comment or any reply below it has been answered (resolved now or once)."""
+    level = [comment.pk]
+    while level:
+        if (
+            Comment.objects.filter(pk__in=level)
+            .filter(Q(status=CommentStatus.RESOLVED) | ~Q(answered_body=""))
+            .exists()
+        ):
+            return True
+        level = list(Comment.objects.filter(parent__in=level).values_list("pk", flat=True))
+    return False
 
 
 @transaction.atomic
 def reopen_comment(comment, *, by):
+    """The team takes the comment up again. Its text stays frozen as answered (``answered_body`` is
+    kept): the discussion goes on in replies, and the next resolution answers the same text."""
     check(by, comment.assessment, Perm.RESOLVE_COMMENTS)
-    comment.status = CommentStatus.OPEN
-    comment.disposition = ""
-    comment.resolved_by = None
-    comment.resolved_at = None
-    comment.save()
+    fields = {
+        "status": CommentStatus.OPEN,
+        "disposition": "",
+        "resolved_by": None,
+        "resolved_at": None,
+        "updated": timezone.now(),
+    }
+    Comment.objects.filter(pk=comment.pk).update(**fields)
+    for field, value in fields.items():
+        setattr(comment, field, value)
     return comment
 
 

@@ -82,7 +82,13 @@ class CommentSerializer(serializers.ModelSerializer):
         source="resolved_by.username", read_only=True, allow_null=True, default=None
     )
     editable_until = serializers.DateTimeField(
-        read_only=True, help_text=_("Its author may edit it until then.")
+        read_only=True,
+        allow_null=True,
+        help_text=_("Its author may edit it until then; null once the team has resolved it (frozen)."),
+    )
+    text_digest = serializers.CharField(
+        read_only=True,
+        help_text=_("Names this text; send it when resolving, to refuse answering a text edited since."),
     )
 
     class Meta:
@@ -105,6 +111,7 @@ class CommentSerializer(serializers.ModelSerializer):
             "edited",
             "updated",
             "editable_until",
+            "text_digest",
         ]
         read_only_fields = fields
 
@@ -151,6 +158,14 @@ class ResolveSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=MAX_COMMENT,
         help_text=_("Required for a MAB member's comment."),
+    )
+    text_digest = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=_(
+            "The comment's text_digest as you read it: if its author edited it since, a 400 (read again)."
+        ),
     )
 
 

@@ -87,7 +87,8 @@ class CommentViewSet(
 
     @extend_schema(request=CommentEditSerializer, responses={200: CommentSerializer})
     def partial_update(self, request, *args, **kwargs):
-        """Edit your own comment's text, within the edit window (``editable_until``)."""
+        """Edit your own comment's text, within the edit window (``editable_until``) and only until the
+        team resolves it: a resolved comment is frozen (400), also after a reopen."""
         comment = self.get_object()
         serializer = CommentEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -86,7 +86,7 @@ def _export(assessment, rows, fmt):
                 c.author.get_full_name() or c.author.username,
                 STAKEHOLDER_GROUPS.get(c.stakeholder_group, ""),
                 timezone.localtime(c.created).strftime("%Y-%m-%d"),
-                c.body,
+                c.answered_text,
                 c.get_status_display(),
                 c.get_disposition_display(),
                 c.reason,
