@@ -36,7 +36,16 @@ class ResolveForm(forms.Form):
 
 
 class VoteForm(forms.Form):
-    verdict = forms.ChoiceField(label=_("Your validation"), choices=Verdict.choices, widget=forms.RadioSelect)
+    # No initial value, on purpose: the member chooses, every time.
+    verdict = forms.ChoiceField(
+        label=_("Your validation"),
+        choices=Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose “endorse” or “needs revision”: nothing is recorded until you do."),
+            "invalid_choice": _("Choose “endorse” or “needs revision”."),
+        },
+    )
     body = forms.CharField(
         label=_("Comment"),
         widget=BODY_WIDGET,

@@ -134,7 +134,7 @@ def finding_context(request, assessment, finding, bound):
         "now": timezone.now(),
         "comment_form": CommentForm(),
         "resolve_form": ResolveForm(),
-        "vote_form": VoteForm(initial={"verdict": Verdict.ENDORSE}),
+        "vote_form": VoteForm(),
         "dispositions": Disposition.choices,
         "can_mark_endorsed": FindingStatus.ENDORSED in allowed_transitions(finding.status),
     }

@@ -361,11 +361,14 @@ def test_revision_vote_needs_a_comment_then_blocks_endorsement(api_as, finding, 
         ({"indicator": "R.1.1", "verdict": "love"}, "verdict"),
         ({"indicator": "Z.9.9", "verdict": "endorse"}, "indicator"),
         ({"verdict": "endorse"}, "indicator"),
+        ({"indicator": "R.1.1"}, "verdict"),  # no choice made: nothing is endorsed by default
+        ({"indicator": "R.1.1", "verdict": ""}, "verdict"),
     ],
 )
 def test_bad_vote_gets_field_errors(api_as, assessment, body, field):
     response = api_as("mab").post(f"{BASE}/votes/", body, format="json")
     assert response.status_code == 400 and field in response.json()
+    assert not Vote.objects.exists()
 
 
 @pytest.mark.parametrize("role", ROLES)
