@@ -1,5 +1,5 @@
-"""The review's writes. Each checks the permission itself (so views, admin and API share the rule)
-and runs in one transaction."""
+"""The review's writes, each in one transaction. Each checks its permission (``ACTION_PERMS``, through
+``assessments.rules.check``) and the rules about the object itself (author, edit window, resolved)."""
 
 import re
 
@@ -18,6 +18,20 @@ from review import targets
 from review.choices import CommentStatus, Disposition, NotificationKind, Verdict
 from review.models import Comment, LastSeen, Vote
 from review.notifications import notify
+
+# Who may do each of the review's writes: the one statement of each rule. The doors (the pages' action
+# dispatch, the API's ``write_perm``) check it through ``assessments.rules`` before reading any input, and
+# each service below checks it again for the write it performs, because several doors call it. What is
+# not a role — only its author edits a comment, within the window, while unanswered — is checked here only.
+ACTION_PERMS = {
+    "comment": Perm.COMMENT,
+    "edit": Perm.COMMENT,
+    "resolve": Perm.RESOLVE_COMMENTS,
+    "reopen": Perm.RESOLVE_COMMENTS,
+    "vote": Perm.VALIDATE,
+    "endorse": Perm.EDIT_EVIDENCE,
+    "revise": Perm.EDIT_EVIDENCE,
+}
 
 # @username: Django usernames may hold letters, digits and @ . + - _; a trailing dot ends a sentence.
 MENTION = re.compile(r"(?<![\w@])@([\w.@+-]+)")
@@ -94,7 +108,7 @@ def comment_url(comment):
 def add_comment(target, *, by, body, parent=None):
     spec = targets.spec_for(target)
     assessment = spec.assessment(target)
-    check(by, assessment, Perm.COMMENT)
+    check(by, assessment, ACTION_PERMS["comment"])
     body = _clean_body(body)
     content_type = ContentType.objects.get_for_model(target)
     if parent is not None and (parent.content_type_id, parent.object_id) != (content_type.pk, target.pk):
@@ -142,9 +156,9 @@ def _locked(comment):
 def edit_comment(comment, *, by, body):
     """The author edits their comment within the edit window, and only while the team has not answered
     it: from its first resolution on (also after a reopen) the text is frozen."""
+    check(by, comment.assessment, ACTION_PERMS["edit"])
     if comment.author_id != by.pk:
         raise PermissionDenied(_("Only its author can edit a comment."))
-    check(by, comment.assessment, Perm.COMMENT)
     current = _locked(comment)
     if current.is_frozen:
         raise ValidationError(FROZEN)
@@ -172,7 +186,7 @@ def resolve_comment(comment, *, by, disposition="", reason="", text_digest=""):
     """Resolve a comment; a MAB member's needs a disposition and a reason. The text it answers is stored
     with it (``answered_body``). ``text_digest`` names the text the resolver read
     (``Comment.text_digest``): if the author edited it since, the resolution is refused."""
-    check(by, comment.assessment, Perm.RESOLVE_COMMENTS)
+    check(by, comment.assessment, ACTION_PERMS["resolve"])
     current = _locked(comment)
     if not current.is_open:
         raise ValidationError(_("This comment is already resolved."))
@@ -230,7 +244,7 @@ def answered_in_thread(comment):
 def reopen_comment(comment, *, by):
     """The team takes the comment up again. Its text stays frozen as answered (``answered_body`` is
     kept): the discussion goes on in replies, and the next resolution answers the same text."""
-    check(by, comment.assessment, Perm.RESOLVE_COMMENTS)
+    check(by, comment.assessment, ACTION_PERMS["reopen"])
     fields = {
         "status": CommentStatus.OPEN,
         "disposition": "",
@@ -247,7 +261,7 @@ def reopen_comment(comment, *, by):
 @transaction.atomic
 def cast_vote(finding, *, by, verdict, body=""):
     """A MAB member endorses the finding or asks for revision; asking for revision needs a comment."""
-    check(by, finding.assessment, Perm.VALIDATE)
+    check(by, finding.assessment, ACTION_PERMS["vote"])
     if verdict not in Verdict.values:
         raise ValidationError({"verdict": _("Choose “endorse” or “needs revision”.")})
     comment = None
@@ -284,7 +298,7 @@ def _team_for(finding):
 @transaction.atomic
 def endorse_finding(finding, *, by):
     """The team marks a finding endorsed; refused while MAB comments on it are unresolved."""
-    check(by, finding.assessment, Perm.EDIT_EVIDENCE)
+    check(by, finding.assessment, ACTION_PERMS["endorse"])
     return transition(finding, FindingStatus.ENDORSED, by=by)
 
 
@@ -292,7 +306,7 @@ def endorse_finding(finding, *, by):
 def revise_finding(finding, *, by, expected_version, narrative, score, special_score):
     """The researcher's quick revision from the review page, with the same edit-conflict check as the
     admin (EditConflict when someone else saved meanwhile)."""
-    check(by, finding.assessment, Perm.EDIT_EVIDENCE)
+    check(by, finding.assessment, ACTION_PERMS["revise"])
     fields = {"narrative": narrative, "score": score, "special_score": special_score}
     return save_finding(finding, by=by, expected_version=expected_version, fields=fields)
 
