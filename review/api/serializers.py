@@ -86,6 +86,10 @@ class CommentSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("Its author may edit it until then; null once the team has resolved it (frozen)."),
     )
+    answered_body = serializers.CharField(
+        read_only=True,
+        help_text=_("The text as the team answered it (the comment-response matrix's); empty until then."),
+    )
     text_digest = serializers.CharField(
         read_only=True,
         help_text=_("Names this text; send it when resolving, to refuse answering a text edited since."),
@@ -105,6 +109,7 @@ class CommentSerializer(serializers.ModelSerializer):
             "status",
             "disposition",
             "reason",
+            "answered_body",
             "resolved_by",
             "resolved_at",
             "created",

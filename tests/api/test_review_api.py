@@ -215,6 +215,7 @@ def test_resolving_names_the_text_it_answers(api_as, mab_comment, members):
     )
     assert done.status_code == 200, done.content
     assert done.json()["editable_until"] is None
+    assert done.json()["answered_body"] == "Where is the 2022 data law cited?"
     mab_comment.refresh_from_db()
     assert mab_comment.answered_body == "Where is the 2022 data law cited?"
 
