@@ -3,6 +3,7 @@
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -146,10 +147,13 @@ EDITED_MEANWHILE = _(
 )
 
 
-def _locked(comment):
-    """The comment as stored now, its row locked until the transaction ends (PostgreSQL), so an edit
-    and a resolution of the same comment happen one after the other, whatever the form showed."""
-    return Comment.objects.select_for_update().get(pk=comment.pk)
+TOO_LATE = _("The time to edit this comment has passed; add a reply instead.")
+
+
+# Each check below is made twice: on the caller's copy, for a clear message, and again inside the one
+# UPDATE that writes — the authority when an edit and a resolution of the same comment race (PostgreSQL
+# makes the second UPDATE wait for the first's row and re-checks its WHERE; SQLite runs one writer at a
+# time). As with save_finding, no row is read and then written on the strength of that read.
 
 
 @transaction.atomic
@@ -159,20 +163,19 @@ def edit_comment(comment, *, by, body):
     check(by, comment.assessment, ACTION_PERMS["edit"])
     if comment.author_id != by.pk:
         raise PermissionDenied(_("Only its author can edit a comment."))
-    current = _locked(comment)
-    if current.is_frozen:
+    if comment.is_frozen:
         raise ValidationError(FROZEN)
-    if not current.can_edit(by):
-        raise ValidationError(_("The time to edit this comment has passed; add a reply instead."))
+    if not comment.can_edit(by):
+        raise ValidationError(TOO_LATE)
     body = _clean_body(body)
     now = timezone.now()
-    # The condition repeats the check in the UPDATE itself: where rows are not locked (SQLite), a
-    # resolution that committed in between still wins.
-    written = Comment.objects.filter(pk=comment.pk, status=CommentStatus.OPEN, answered_body="").update(
-        body=body, edited=now, updated=now
-    )
+    window = timezone.timedelta(minutes=settings.REVIEW_COMMENT_EDIT_MINUTES)
+    written = Comment.objects.filter(
+        pk=comment.pk, status=CommentStatus.OPEN, answered_body="", created__gte=now - window
+    ).update(body=body, edited=now, updated=now)
     if not written:
-        raise ValidationError(FROZEN)
+        current = Comment.objects.filter(pk=comment.pk).first()
+        raise ValidationError(FROZEN if current is None or current.is_frozen else TOO_LATE)
     comment.body, comment.edited, comment.updated = body, now, now
     before = set(comment.mentions.values_list("pk", flat=True))
     mentioned = mentioned_members(comment.assessment, comment.body)
@@ -187,15 +190,14 @@ def resolve_comment(comment, *, by, disposition="", reason="", text_digest=""):
     with it (``answered_body``). ``text_digest`` names the text the resolver read
     (``Comment.text_digest``): if the author edited it since, the resolution is refused."""
     check(by, comment.assessment, ACTION_PERMS["resolve"])
-    current = _locked(comment)
-    if not current.is_open:
+    if not comment.is_open:
         raise ValidationError(_("This comment is already resolved."))
-    if text_digest and text_digest != current.text_digest:
+    if text_digest and text_digest != comment.text_digest:
         raise ValidationError(EDITED_MEANWHILE)
     reason = (reason or "").strip()
     if disposition and disposition not in Disposition.values:
         raise ValidationError({"disposition": _("Choose a disposition from the list.")})
-    if current.is_mab:
+    if comment.is_mab:
         errors = {}
         if not disposition:
             errors["disposition"] = _("A MAB member's comment needs a disposition.")
@@ -210,17 +212,18 @@ def resolve_comment(comment, *, by, disposition="", reason="", text_digest=""):
         "reason": reason,
         "resolved_by": by,
         "resolved_at": now,
-        "answered_body": current.body,
+        "answered_body": comment.body,
         "updated": now,
     }
-    # Only if the text is still the one read above (an edit may commit in between where rows are not
-    # locked): the stored answer always goes with the text it answers.
-    written = Comment.objects.filter(pk=comment.pk, status=CommentStatus.OPEN, body=current.body).update(
+    # Written only if the stored text is the one checked above: the answer goes with the text it answers.
+    written = Comment.objects.filter(pk=comment.pk, status=CommentStatus.OPEN, body=comment.body).update(
         **fields
     )
     if not written:
+        current = Comment.objects.filter(pk=comment.pk).first()
+        if current is not None and not current.is_open:
+            raise ValidationError(_("This comment is already resolved."))
         raise ValidationError(EDITED_MEANWHILE)
-    comment.body = current.body
     for field, value in fields.items():
         setattr(comment, field, value)
     return comment

@@ -9,10 +9,12 @@ endpoint, the API (``tests/api/test_review_api.py``) and the admin.
 import csv
 import io
 import re
+import threading
 
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import OperationalError, connection, transaction
 from django.urls import reverse
 
 from assessments.choices import Role
@@ -163,7 +165,7 @@ def test_an_edit_form_opened_before_resolution_and_posted_after_is_refused_in_pl
     assert comment.replies.get().body == "Where is the 2023 law?"
 
 
-def test_the_service_reads_the_comment_again_rather_than_trusting_the_callers_copy(people, assessment):
+def test_the_write_itself_refuses_a_comment_resolved_after_the_caller_read_it(people, assessment):
     comment = services.add_comment(_finding(assessment), by=people["author"], body="Original.")
     stale = Comment.objects.get(pk=comment.pk)  # loaded before the resolution, as a request would
     services.resolve_comment(comment, by=people["lead"], disposition="accepted", reason="Ok.")
@@ -171,6 +173,16 @@ def test_the_service_reads_the_comment_again_rather_than_trusting_the_callers_co
     with pytest.raises(ValidationError, match="The team has resolved this comment"):
         services.edit_comment(stale, by=people["author"], body="Sneaked in.")
     assert Comment.objects.get(pk=comment.pk).body == "Original."
+
+
+def test_the_write_itself_refuses_to_answer_a_text_edited_after_the_resolver_read_it(people, assessment):
+    comment = services.add_comment(_finding(assessment), by=people["author"], body="Original.")
+    read_by_the_team = Comment.objects.get(pk=comment.pk)
+    services.edit_comment(comment, by=people["author"], body="Edited.")
+    with pytest.raises(ValidationError, match="Its author edited this comment after you opened it"):
+        services.resolve_comment(read_by_the_team, by=people["lead"], disposition="accepted", reason="Ok.")
+    stored = Comment.objects.get(pk=comment.pk)
+    assert stored.is_open and stored.answered_body == "" and stored.body == "Edited."
 
 
 def test_reopen_lets_the_team_answer_again_but_the_text_stays_frozen(client, people, assessment):
@@ -332,3 +344,42 @@ def test_a_resolution_of_a_text_edited_since_the_page_was_read_is_refused_in_pla
     comment.refresh_from_db()
     assert comment.answered_body == "The score should be 2, not 3." and comment.disposition == "not_accepted"
     assert "<td>Not accepted</td>" in _matrix(client, assessment).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_racing_a_resolution_loses_to_it(people, assessment):
+    """Two requests at once: the resolution is written (not yet committed) when the author's edit starts.
+    The edit waits for it (row lock) or finds the row changed (conditional UPDATE), and is refused."""
+    comment = services.add_comment(_finding(assessment), by=people["author"], body="Original text.")
+    stale = Comment.objects.get(pk=comment.pk)
+    written, release = threading.Event(), threading.Event()
+
+    def resolve_in_another_request():
+        try:
+            with transaction.atomic():
+                services.resolve_comment(comment, by=people["lead"], disposition="accepted", reason="Ok.")
+                written.set()
+                release.wait(5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=resolve_in_another_request)
+    thread.start()
+    assert written.wait(5)
+    threading.Timer(0.5, release.set).start()
+    if connection.vendor == "postgresql":  # the database production runs on
+        # The edit's UPDATE waits for the resolution's row, then finds it answered.
+        with pytest.raises(ValidationError, match="The team has resolved this comment"):
+            services.edit_comment(stale, by=people["author"], body="Sneaked in.")
+    else:
+        # SQLite (development, tests) runs one writing transaction at a time and fails the other at
+        # once — a 503 "try again" at the doors — so the edit writes nothing either.
+        with pytest.raises(OperationalError):
+            services.edit_comment(stale, by=people["author"], body="Sneaked in.")
+    thread.join()
+    stored = Comment.objects.get(pk=comment.pk)
+    assert (stored.status, stored.body, stored.answered_body) == (
+        "resolved",
+        "Original text.",
+        "Original text.",
+    )
