@@ -31,11 +31,13 @@ from assessments.forms import (
     FindingAdminForm,
     SpreadsheetImportForm,
     evidence_members,
+    time_zone_form_field,
 )
 from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Membership, Source
 from assessments.queries import assessments_for, editable_assessments_for
 from assessments.rules import Perm, can, check, settable_statuses
 from assessments.services import EditConflict, change_scope, create_assessment, save_finding
+from assessments.timezones import activate_for, show
 from assessments.uploads import StorageFailed, store_upload
 from indicators.choices import CategoryCode
 from indicators.models import Theme
@@ -103,6 +105,7 @@ class AssessmentScopedMixin:
             # The admin would redirect with "doesn't exist"; for an assessment one is not a member of,
             # the object does not exist: 404, like every other page.
             raise Http404(_("No such object."))
+        activate_for(self.assessment_of(obj))  # its pages show times in its assessment's time zone
         return obj
 
     def _object_for_history(self, request, object_id):
@@ -110,6 +113,7 @@ class AssessmentScopedMixin:
         if obj is None:
             raise Http404(_("No such object."))
         check(request.user, self.assessment_of(obj), Perm.VIEW)
+        activate_for(self.assessment_of(obj))
         return obj
 
     def history_view(self, request, object_id, extra_context=None):
@@ -180,7 +184,7 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
     readonly_fields = ["created", "updated", "created_by"]
     fieldsets = [
-        (None, {"fields": ["code", "title", ("country_code", "country_name"), "framework"]}),
+        (None, {"fields": ["code", "title", ("country_code", "country_name"), "time_zone", "framework"]}),
         (gettext_lazy("Scope and timing"), {"fields": ["scope", ("period_start", "period_end"), "phase"]}),
         (gettext_lazy("Scoring"), {"fields": ["scale"]}),
         (gettext_lazy("Record"), {"fields": ["created_by", "created", "updated"], "classes": ["collapse"]}),
@@ -198,6 +202,11 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            return time_zone_form_field()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -451,7 +460,7 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     form = FindingAdminForm
     change_form_template = "admin/assessments/finding/change_form.html"
     change_list_template = "admin/assessments/finding/change_list.html"
-    list_display = ["code", "indicator_text", "status_badge", "score_display", "assignee", "updated"]
+    list_display = ["code", "indicator_text", "status_badge", "score_display", "assignee", "last_changed"]
     list_display_links = ["code", "indicator_text"]
     list_filter = [
         CategoryFilter,
@@ -495,6 +504,11 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     @admin.display(description=gettext_lazy("score"), ordering="score")
     def score_display(self, obj):
         return obj.score_display or "—"
+
+    @admin.display(description=gettext_lazy("updated"), ordering="updated")
+    def last_changed(self, obj):
+        # The list can hold several assessments: each row in its own assessment's time zone.
+        return show(obj.updated, obj.assessment)
 
     # -- permissions
 

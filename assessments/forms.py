@@ -12,6 +12,7 @@ from assessments.models import Attachment, Finding
 from assessments.queries import editable_assessments_for
 from assessments.rules import EVIDENCE_ROLES, settable_statuses
 from assessments.services import EditConflict, changed_fields
+from assessments.timezones import zone_choices
 from assessments.uploads import check_upload
 
 # The fields researchers edit on a finding; everything else is set by services or the scope.
@@ -24,6 +25,16 @@ def evidence_members(assessment):
         get_user_model()
         .objects.filter(memberships__assessment=assessment, memberships__role__in=EVIDENCE_ROLES)
         .order_by("first_name", "last_name", "username")
+    )
+
+
+def time_zone_form_field():
+    """The assessment's time zone as a list of IANA names; empty means the country's (see timezones)."""
+    return forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        choices=[("", gettext_lazy("— the country's (capital's) zone —")), *zone_choices()],
+        required=False,
+        help_text=gettext_lazy("Times on every page, mail, export and the PDF are shown in it."),
     )
 
 

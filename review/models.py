@@ -142,6 +142,10 @@ class Notification(Timestamped):
     """One event for one person: mailed at once, or kept for the daily digest (``send_digests``)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The assessment the event happened in: its mail shows times in the assessment's time zone.
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     subject = models.CharField(max_length=300)
     body = models.TextField()

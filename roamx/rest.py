@@ -9,6 +9,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
@@ -104,6 +105,9 @@ class AssessmentScopedMixin(PlainViewMixin):
         super().initial(request, *args, **kwargs)
         perm = self.read_perm if request.method in SAFE_METHODS else self.write_perm
         self.assessment = get_assessment_for(request.user, kwargs["code"], perm)
+        # get_assessment_for makes the assessment's time zone current (for pages); the API answers in
+        # UTC everywhere, and gives each assessment's time_zone for clients that show times.
+        timezone.deactivate()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
