@@ -12,7 +12,7 @@ from assessments.rules import get_assessment_for
 from assessments.timezones import show
 from review import queries, targets
 from review.forms import MatrixFilterForm
-from roamx.tables import neutralised
+from toolkit.tables import neutralised
 
 STAKEHOLDER_GROUPS = dict(StakeholderGroup.choices)
 FORMATS = {
