@@ -116,6 +116,12 @@ def show(value, assessment=None, fmt="DATETIME_FORMAT"):
     return formats.date_format(timezone.localtime(value, zone), fmt)
 
 
+def file_stamp(value, assessment):
+    """A time for a file name (20260302-0330), in the assessment's zone: the one place that spells a
+    pattern, because a file name needs a fixed, sortable one rather than the product's display format."""
+    return timezone.localtime(value, zoneinfo.ZoneInfo(zone_of(assessment))).strftime("%Y%m%d-%H%M")
+
+
 class TimeZoneMiddleware:
     """Every request starts in settings.TIME_ZONE and leaves no zone behind in the thread."""
 

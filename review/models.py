@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import Role
 from assessments.models import Assessment, Finding
+from assessments.timezones import show
 from review.choices import CommentStatus, Disposition, Frequency, NotificationKind, Verdict
 from toolkit.models import Timestamped
 
@@ -117,7 +118,7 @@ class LastSeen(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} saw {self.finding} at {self.seen_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} saw {self.finding} at {show(self.seen_at)}"
 
     def narrative_changed(self, finding):
         return self.narrative != finding.narrative
