@@ -527,7 +527,7 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     @admin.display(description=gettext_lazy("updated"), ordering="updated")
     def last_changed(self, obj):
         # The list can hold several assessments: each row in its own assessment's time zone.
-        return show(obj.updated, obj.assessment)
+        return show(obj.updated, obj.assessment, "SHORT_DATETIME_FORMAT")
 
     # -- permissions
 
