@@ -57,6 +57,21 @@ def test_a_bad_zone_is_a_400_naming_the_field(api_as, members, bad):
     assert zone() == "Asia/Phnom_Penh"
 
 
+@pytest.mark.parametrize(
+    "body", [{"title": "New"}, {"time_zone": "Europe/Berlin", "code": "x"}, {"phase": "published"}]
+)
+def test_a_patch_naming_another_field_is_a_400_naming_it_and_writes_nothing(api_as, members, body):
+    response = api_as("lead").patch(URL, body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == set(body) - {"time_zone"}
+    stored = Assessment.objects.get(code="khm-2023")
+    assert (stored.time_zone, stored.title, stored.phase) == (
+        "Asia/Phnom_Penh",
+        "Assessing Internet Development in Cambodia",
+        "setup",
+    )
+
+
 def test_creating_an_assessment_sets_or_defaults_the_zone(api_as, members, superuser):
     from tests.api.conftest import token_client
 
