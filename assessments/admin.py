@@ -10,8 +10,8 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import DateTimeField, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -71,19 +71,51 @@ class HistoryValues(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class AssessmentScopedMixin:
-    """Admin permissions from the user's role in the object's assessment — the one scoped admin, used by
-    the evidence here (``edit_perm = Perm.EDIT_EVIDENCE``) and by the report content in ``reports.admin``
-    (``Perm.EDIT_REPORT``). Its API twin is ``assessments.api.scoped.AssessmentScopedMixin``."""
+class AssessmentTimesMixin:
+    """List columns of date-times shown in each row's own assessment's time zone (a list can mix
+    assessments). The row's assessment is joined, so the list's query count does not grow."""
 
     # The lookup path from this model to its Assessment.
     assessment_lookup = "assessment"
-    edit_perm = Perm.EDIT_EVIDENCE
 
     def assessment_of(self, obj):
         for part in self.assessment_lookup.split("__"):
             obj = getattr(obj, part)
+            if obj is None:
+                return None
         return obj
+
+    def get_list_display(self, request):
+        return [self._in_zone(name) for name in super().get_list_display(request)]
+
+    def get_list_select_related(self, request):
+        joined = super().get_list_select_related(request)
+        if self.assessment_lookup == "pk" or joined is True:
+            return joined
+        return [*(joined or []), self.assessment_lookup]
+
+    def _in_zone(self, name):
+        try:
+            field = self.model._meta.get_field(name) if isinstance(name, str) else None
+        except FieldDoesNotExist:
+            field = None
+        if not isinstance(field, DateTimeField):
+            return name
+
+        @admin.display(description=field.verbose_name, ordering=name)
+        def column(obj):
+            return show(getattr(obj, name), self.assessment_of(obj), "SHORT_DATETIME_FORMAT")
+
+        column.__name__ = name
+        return column
+
+
+class AssessmentScopedMixin(AssessmentTimesMixin):
+    """Admin permissions from the user's role in the object's assessment — the one scoped admin, used by
+    the evidence here (``edit_perm = Perm.EDIT_EVIDENCE``) and by the report content in ``reports.admin``
+    (``Perm.EDIT_REPORT``). Its API twin is ``assessments.api.scoped.AssessmentScopedMixin``."""
+
+    edit_perm = Perm.EDIT_EVIDENCE
 
     def has_module_permission(self, request):
         # The admin asks this for anonymous visitors too (the login page lists the apps).
@@ -479,7 +511,7 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     form = FindingAdminForm
     change_form_template = "admin/assessments/finding/change_form.html"
     change_list_template = "admin/assessments/finding/change_list.html"
-    list_display = ["code", "indicator_text", "status_badge", "score_display", "assignee", "last_changed"]
+    list_display = ["code", "indicator_text", "status_badge", "score_display", "assignee", "updated"]
     list_display_links = ["code", "indicator_text"]
     list_filter = [
         CategoryFilter,
@@ -523,11 +555,6 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     @admin.display(description=gettext_lazy("score"), ordering="score")
     def score_display(self, obj):
         return obj.score_display or "—"
-
-    @admin.display(description=gettext_lazy("updated"), ordering="updated")
-    def last_changed(self, obj):
-        # The list can hold several assessments: each row in its own assessment's time zone.
-        return show(obj.updated, obj.assessment, "SHORT_DATETIME_FORMAT")
 
     # -- permissions
 

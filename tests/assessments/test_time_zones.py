@@ -317,3 +317,59 @@ def test_no_app_code_formats_dates_by_hand():
             if m.group(2) not in NAMED
         ]
     assert found == []
+
+
+def _comment(assessment, members):
+    from review import services
+
+    return services.add_comment(finding(assessment, "A.5.1"), by=members["mab"], body="A question.")
+
+
+def _vote(assessment, members):
+    from review import services
+
+    return services.cast_vote(finding(assessment, "A.5.1"), by=members["mab"], verdict="endorse")
+
+
+def _section(assessment, members):
+    from reports.models import ReportSection
+
+    return ReportSection.objects.create(assessment=assessment, kind="conclusion", body="In sum.")
+
+
+def _report(assessment, members):
+    from reports.models import Report
+
+    return Report.objects.create(assessment=assessment)
+
+
+def _notification(assessment, members):
+    from review.models import Notification
+
+    return Notification.objects.create(
+        recipient=members["lead"], assessment=assessment, kind="mention", subject="Hi", body="", url="/"
+    )
+
+
+# admin changelist → (who looks, what makes a row, which date-time column); each row must read in its
+# assessment's zone.
+CHANGELISTS = [
+    ("admin:assessments_finding_changelist", "lead", lambda a, m: finding(a, "A.5.1"), "updated"),
+    ("admin:reports_report_changelist", "lead", _report, "updated"),
+    ("admin:reports_reportsection_changelist", "lead", _section, "updated"),
+    ("admin:review_comment_changelist", "superuser", _comment, "created"),
+    ("admin:review_vote_changelist", "superuser", _vote, "updated"),
+    ("admin:review_notification_changelist", "superuser", _notification, "created"),
+]
+
+
+@pytest.mark.parametrize(("url", "who", "make", "column"), CHANGELISTS, ids=[c[0] for c in CHANGELISTS])
+def test_admin_changelists_show_times_in_the_rows_zone(
+    client, assessment, members, superuser, url, who, make, column
+):
+    row = make(assessment, members)
+    type(row).objects.filter(pk=row.pk).update(**{column: EVENT})
+    client.force_login(superuser if who == "superuser" else members[who])
+    page = client.get(reverse(url)).content.decode()
+    assert ZONES["Asia/Phnom_Penh"][1] in page
+    assert "1 Mar 2026, 20:30" not in page and "March 1, 2026" not in page
