@@ -1,10 +1,14 @@
-"""The OpenAPI schema's additions: the error responses every operation can give, and path parameters."""
+"""The OpenAPI schema's additions: the error responses every operation can give, path parameters, and
+request bodies that say they take no other keys (``additionalProperties: false``, as the code enforces)."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from roamx.rest import StrictFieldsMixin
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -41,6 +45,12 @@ class AutoSchema(SpectacularAutoSchema):
             if f"{{{name}}}" in self.path
         ]
         return params + list(super().get_override_parameters())
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(force_instance(serializer), StrictFieldsMixin):
+            schema["additionalProperties"] = False  # unknown and read-only keys are a 400 (roamx/rest.py)
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

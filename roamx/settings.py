@@ -100,6 +100,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every answer: under /api/ an error from Django itself (a refused Host header, a
+    # CSRF failure, a 404 or 500 page, also DEBUG's) is turned into JSON (roamx/errors.py).
+    "roamx.errors.APIErrorsAsJSONMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the app (compressed, cached forever by their hashed names), so any
     # reverse proxy in front of gunicorn needs no static configuration.
@@ -201,6 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": ["roamx.rest.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "roamx.rest.JSONNegotiation",
     "DEFAULT_SCHEMA_CLASS": "roamx.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "roamx.rest.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
