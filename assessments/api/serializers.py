@@ -14,7 +14,7 @@ from assessments.choices import MAX_SCALE_LEVELS, Confidence, FindingStatus, Pha
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
 from assessments.rules import EVIDENCE_ROLES
 from indicators.models import Framework
-from roamx.rest import StrictFieldsMixin
+from toolkit.rest import StrictFieldsMixin
 
 
 class AssessmentSerializer(serializers.ModelSerializer):

@@ -9,7 +9,7 @@ from assessments.choices import StakeholderGroup
 from indicators.models import Category
 from reports.choices import ExportStatus, Priority, SectionKind
 from reports.models import Recommendation, ReportExport, ReportSection
-from roamx.rest import StrictFieldsMixin
+from toolkit.rest import StrictFieldsMixin
 
 MAX_TEXT = 100_000
 

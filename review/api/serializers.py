@@ -11,7 +11,7 @@ from review.api.targets import TYPES, is_open, type_of
 from review.choices import Disposition, Verdict
 from review.models import Comment, Vote
 from review.services import MAX_COMMENT
-from roamx.rest import StrictFieldsMixin
+from toolkit.rest import StrictFieldsMixin
 
 TARGET_SCHEMA = {
     "type": "object",

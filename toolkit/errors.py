@@ -62,7 +62,7 @@ KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
 class APIErrorsAsJSONMiddleware:
     """Under /api/ an error answer that is not JSON becomes ``{"detail": ...}`` with the same status.
 
-    The API's views answer in JSON themselves (roamx/rest.py), but some errors are answered by Django
+    The API's views answer in JSON themselves (toolkit/rest.py), but some errors are answered by Django
     before or around them, as HTML: a refused Host header or another SuspiciousOperation (400), a CSRF
     failure (403), the 404 and 500 pages — and with DEBUG on, Django's technical pages. This middleware is
     first in MIDDLEWARE, so it sees all of them, whatever raised them.

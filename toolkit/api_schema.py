@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from roamx.rest import StrictFieldsMixin
+from toolkit.rest import StrictFieldsMixin
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -49,7 +49,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "request" and isinstance(force_instance(serializer), StrictFieldsMixin):
-            schema["additionalProperties"] = False  # unknown and read-only keys are a 400 (roamx/rest.py)
+            schema["additionalProperties"] = False  # unknown and read-only keys are a 400 (toolkit/rest.py)
         return schema
 
     def _get_response_bodies(self, direction="response"):
