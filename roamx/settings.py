@@ -215,6 +215,10 @@ SPECTACULAR_SETTINGS = {
     "report content and exports. See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Served to anyone, signed in or not (docs/api.md), and built once per language (toolkit/api_schema.py).
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_GENERATOR_CLASS": "toolkit.api_schema.SchemaGenerator",
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs page works offline: Swagger UI's files come from drf-spectacular-sidecar, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
