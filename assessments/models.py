@@ -22,7 +22,8 @@ from assessments.choices import (
     SpecialScore,
     StakeholderGroup,
 )
-from indicators.models import Framework, Indicator, Timestamped
+from indicators.models import Framework, Indicator
+from toolkit.models import Timestamped
 
 
 def default_scale():

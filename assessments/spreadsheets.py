@@ -19,7 +19,7 @@ from assessments.choices import Confidence, FindingStatus, SourceType, SpecialSc
 from assessments.models import Finding, Source
 from assessments.rules import settable_statuses
 from assessments.services import EditConflict, save_finding
-from roamx.tables import TableError, neutralised, read_sheet
+from toolkit.tables import TableError, neutralised, read_sheet
 
 FINDING_COLUMNS = ["indicator", "indicator_text", "status", "score", "confidence", "narrative", "assignee"]
 FINDING_REQUIRED = {"indicator", "status", "score", "confidence", "narrative", "assignee"}
