@@ -199,8 +199,10 @@ def _touched_codes(assessment):
 
 
 def _set_due_dates(assessment, codes):
-    started = Finding.objects.filter(assessment=assessment, indicator__code__in=codes).select_related(
-        "assignee"
+    started = (
+        Finding.objects.filter(assessment=assessment, indicator__code__in=codes)
+        .select_related("assignee", "updated_by")
+        .order_by("indicator__order")  # the order of "Recently changed" on the dashboard
     )
     for finding in started:
         by = finding.assignee or finding.updated_by
