@@ -4,7 +4,6 @@ SQLite in ``var/`` by default so a fresh clone runs; ``DATABASE_URL`` selects Po
 Production (``DEBUG`` off) refuses to start without a real secret key and PostgreSQL.
 """
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,35 +11,9 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from toolkit.environment import env, envbool, envint, envlist
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env(name, default=""):
-    """A value from the environment, or from the file named by NAME_FILE (Docker/K8s secrets)."""
-    file_name = os.environ.get(f"{name}_FILE")
-    if file_name:
-        try:
-            return Path(file_name).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE names {file_name}, which cannot be read: {exc}") from exc
-    return os.environ.get(name, default)
-
-
-def envbool(name, default):
-    value = env(name, "")
-    if value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def envint(name, default):
-    value = env(name, "")
-    return int(value) if value else default
-
-
-def envlist(name, default):
-    value = env(name, "")
-    return [item.strip() for item in value.split(",") if item.strip()] if value else default
 
 
 DEBUG = envbool("DEBUG", False)
