@@ -91,12 +91,17 @@ def cell(cells, column):
     return (cells.get(column) or "").strip()
 
 
-# The findings the demo team has started (the rest of findings.csv only shares out the work).
-DEMO_FINDINGS = {
-    cell(cells, "indicator"): cells
-    for _number, cells in fixture_rows("findings.csv", FINDING_REQUIRED)
-    if cell(cells, "status") != FindingStatus.NOT_STARTED
-}
+def __getattr__(name):
+    """``DEMO_FINDINGS``: {code: row} of the findings the demo team has started (the other rows of
+    findings.csv only share out the work). Read when asked for, so a broken file is reported by
+    ``seed_demo`` as a row error rather than breaking the module's import."""
+    if name == "DEMO_FINDINGS":
+        return {
+            cell(cells, "indicator"): cells
+            for _number, cells in fixture_rows("findings.csv", FINDING_REQUIRED)
+            if cell(cells, "status") != FindingStatus.NOT_STARTED
+        }
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def workflow(status):

@@ -165,6 +165,7 @@ def test_seeding_writes_what_the_files_say_through_the_import(framework):
 
 # (file, row number as the import counts it (header = 1), column, bad value, the reason the import gives)
 BAD_ROWS = [
+    ("findings.csv", 1, "status", "state", "missing column(s): status"),  # the header renamed
     ("findings.csv", 2, "status", "finished", "unknown status “finished”"),
     ("findings.csv", 2, "score", "7", "outside the scale 1–5"),
     ("findings.csv", 2, "confidence", "certain", "unknown confidence “certain”"),
