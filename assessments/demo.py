@@ -211,6 +211,7 @@ def _set_due_dates(assessment, codes):
     )
     for finding in started:
         by = finding.assignee or finding.updated_by
+        finding._change_reason = "due date of the demo's first round"
         save_finding(finding, by=by, expected_version=finding.version, fields={"due_date": DEMO_DUE_DATE})
 
 
