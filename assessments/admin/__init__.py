@@ -8,11 +8,12 @@ bulk ``actions`` and ``spreadsheets`` views. Importing the package registers eve
 from assessments.admin.assessment import AssessmentAdmin
 from assessments.admin.evidence import DataPointAdmin, SourceAdmin
 from assessments.admin.findings import FindingAdmin
-from assessments.admin.scoped import AssessmentScopedMixin, ScopedInlineMixin
+from assessments.admin.scoped import AssessmentScopedMixin, AssessmentTimesMixin, ScopedInlineMixin
 
 __all__ = [
     "AssessmentAdmin",
     "AssessmentScopedMixin",
+    "AssessmentTimesMixin",
     "DataPointAdmin",
     "FindingAdmin",
     "ScopedInlineMixin",

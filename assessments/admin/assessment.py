@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.admin.scoped import AssessmentScopedMixin
+from assessments.forms import time_zone_form_field
 from assessments.models import Assessment, Membership
 from assessments.queries import assessments_for
 from assessments.rules import Perm, can
@@ -40,7 +41,7 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
     readonly_fields = ["created", "updated", "created_by"]
     fieldsets = [
-        (None, {"fields": ["code", "title", ("country_code", "country_name"), "framework"]}),
+        (None, {"fields": ["code", "title", ("country_code", "country_name"), "time_zone", "framework"]}),
         (gettext_lazy("Scope and timing"), {"fields": ["scope", ("period_start", "period_end"), "phase"]}),
         (gettext_lazy("Scoring"), {"fields": ["scale"]}),
         (gettext_lazy("Record"), {"fields": ["created_by", "created", "updated"], "classes": ["collapse"]}),
@@ -58,6 +59,11 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            return time_zone_form_field()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -6,7 +6,9 @@ assessments they are not members of; members whose role cannot edit (MAB members
 pages and get 403 on any write. ``reports.admin`` uses the same mixin for the report content.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import DateTimeField
 from django.http import Http404
 from django.utils.translation import gettext as _
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -14,6 +16,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from assessments.models import Membership
 from assessments.queries import assessments_for, editable_assessments_for
 from assessments.rules import Perm, can, check
+from assessments.timezones import activate_for, show
 
 
 def can_edit_somewhere(request, perm=Perm.EDIT_EVIDENCE):
@@ -43,19 +46,51 @@ class HistoryValues(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class AssessmentScopedMixin:
-    """Admin permissions from the user's role in the object's assessment — the one scoped admin, used by
-    the evidence here (``edit_perm = Perm.EDIT_EVIDENCE``) and by the report content in ``reports.admin``
-    (``Perm.EDIT_REPORT``). Its API twin is ``assessments.api.scoped.AssessmentScopedMixin``."""
+class AssessmentTimesMixin:
+    """List columns of date-times shown in each row's own assessment's time zone (a list can mix
+    assessments). The row's assessment is joined, so the list's query count does not grow."""
 
     # The lookup path from this model to its Assessment.
     assessment_lookup = "assessment"
-    edit_perm = Perm.EDIT_EVIDENCE
 
     def assessment_of(self, obj):
         for part in self.assessment_lookup.split("__"):
             obj = getattr(obj, part)
+            if obj is None:
+                return None
         return obj
+
+    def get_list_display(self, request):
+        return [self._in_zone(name) for name in super().get_list_display(request)]
+
+    def get_list_select_related(self, request):
+        joined = super().get_list_select_related(request)
+        if self.assessment_lookup == "pk" or joined is True:
+            return joined
+        return [*(joined or []), self.assessment_lookup]
+
+    def _in_zone(self, name):
+        try:
+            field = self.model._meta.get_field(name) if isinstance(name, str) else None
+        except FieldDoesNotExist:
+            field = None
+        if not isinstance(field, DateTimeField):
+            return name
+
+        @admin.display(description=field.verbose_name, ordering=name)
+        def column(obj):
+            return show(getattr(obj, name), self.assessment_of(obj), "SHORT_DATETIME_FORMAT")
+
+        column.__name__ = name
+        return column
+
+
+class AssessmentScopedMixin(AssessmentTimesMixin):
+    """Admin permissions from the user's role in the object's assessment — the one scoped admin, used by
+    the evidence here (``edit_perm = Perm.EDIT_EVIDENCE``) and by the report content in ``reports.admin``
+    (``Perm.EDIT_REPORT``). Its API twin is ``assessments.api.scoped.AssessmentScopedMixin``."""
+
+    edit_perm = Perm.EDIT_EVIDENCE
 
     def has_module_permission(self, request):
         # The admin asks this for anonymous visitors too (the login page lists the apps).
@@ -96,6 +131,7 @@ class AssessmentScopedMixin:
             # The admin would redirect with "doesn't exist"; for an assessment one is not a member of,
             # the object does not exist: 404, like every other page.
             raise Http404(_("No such object."))
+        activate_for(self.assessment_of(obj))  # its pages show times in its assessment's time zone
         return obj
 
     def _object_for_history(self, request, object_id):
@@ -103,6 +139,7 @@ class AssessmentScopedMixin:
         if obj is None:
             raise Http404(_("No such object."))
         check(request.user, self.assessment_of(obj), Perm.VIEW)
+        activate_for(self.assessment_of(obj))
         return obj
 
     def history_view(self, request, object_id, extra_context=None):

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0001_initial'),
+        ('assessments', '0002_assessment_time_zone'),
     ]
 
     operations = [
