@@ -4,6 +4,8 @@ import datetime
 
 from django.core.management.base import BaseCommand
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from assessments.stored_files import orphans
 
@@ -32,7 +34,9 @@ class Command(BaseCommand):
         found = orphans(older_than=datetime.timedelta(minutes=older_than))
         removed = 0
         for storage, name, size, modified in found:
-            line = f"{name}\t{filesizeformat(size)}\t{modified:%Y-%m-%d %H:%M}"
+            line = (
+                f"{name}\t{filesizeformat(size)}\t{date_format(localtime(modified), 'SHORT_DATETIME_FORMAT')}"
+            )
             if delete:
                 try:
                     storage.delete(name)
