@@ -230,3 +230,31 @@ def test_media_never_served_by_url(client, members, r91, settings):
         resolve(path)
     urls = (settings.BASE_DIR / "roamx" / "urls.py").read_text()
     assert "MEDIA" not in urls and "static(" not in urls
+
+
+# (The reports form refuses names over 100 characters with a form error; attachments shorten them.)
+@pytest.mark.parametrize("name", ["../../etc/logo.png", "logo.p\u202egn.png", "CON.png", ".hidden\r.png"])
+def test_report_logo_is_stored_under_a_clean_name(client, members, assessment, name, settings, tmp_path):
+    """The other upload door (the report's logos, reports admin) goes through the same store_upload."""
+    from reports.demo import seed_report
+    from reports.models import Report
+    from tests.assessments.test_attachments import png_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    seed_report(assessment)
+    report = Report.objects.get(assessment=assessment)
+    client.force_login(members["lead"])
+    data = {
+        "assessment": assessment.pk,
+        "title": "Key findings",
+        "local_title": "",
+        "subtitle": report.subtitle,
+        "series": report.series,
+        "scope_note": "",
+        "report_date": "",
+        "logo": SimpleUploadedFile(name, png_bytes(), content_type="image/png"),
+    }
+    assert client.post(reverse("admin:reports_report_change", args=[report.pk]), data).status_code == 302
+    report.refresh_from_db()
+    assert re.fullmatch(r"reports/logos/[0-9a-f]{32}\.png", report.logo.name)
+    assert [p.name for p in (tmp_path / "reports" / "logos").iterdir()] == [report.logo.name.rsplit("/")[-1]]
