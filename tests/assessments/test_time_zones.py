@@ -90,6 +90,14 @@ def test_new_assessment_gets_its_country_zone_and_keeps_a_chosen_one(framework):
     assert Assessment.objects.get(pk=chosen.pk).time_zone == "America/Los_Angeles"
 
 
+def test_an_assessment_stored_without_a_zone_shows_its_countrys(assessment):
+    Assessment.objects.filter(pk=assessment.pk).update(time_zone="")  # as a raw restore writes it
+    stored = Assessment.objects.get(pk=assessment.pk)
+    assert timezones.zone_of(stored) == "Asia/Phnom_Penh"
+    assert timezones.show(EVENT, stored) == PHNOM_PENH
+    assert timezones.zone_of(None) == settings.TIME_ZONE
+
+
 def test_migration_gives_existing_assessments_their_country_zone(assessment, framework):
     other = create_assessment(
         code="bra-2025", title="Brazil", country_code="BRA", country_name="Brazil", framework=framework
