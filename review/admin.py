@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from assessments.admin import AssessmentTimesMixin
+from review import services
 from review.models import Comment, Notification, NotificationPreference, Vote
 
 
@@ -18,6 +19,18 @@ class CommentAdmin(AssessmentTimesMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        """Deleting a comment deletes its replies: refused when that would delete an answered one."""
+        if obj is not None and services.answered_in_thread(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # The bulk delete would skip the per-comment check above.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 @admin.register(Vote)

@@ -82,7 +82,17 @@ class CommentSerializer(serializers.ModelSerializer):
         source="resolved_by.username", read_only=True, allow_null=True, default=None
     )
     editable_until = serializers.DateTimeField(
-        read_only=True, help_text=_("Its author may edit it until then.")
+        read_only=True,
+        allow_null=True,
+        help_text=_("Its author may edit it until then; null once the team has resolved it (frozen)."),
+    )
+    answered_body = serializers.CharField(
+        read_only=True,
+        help_text=_("The text as the team answered it (the comment-response matrix's); empty until then."),
+    )
+    text_digest = serializers.CharField(
+        read_only=True,
+        help_text=_("Names this text; send it when resolving, to refuse answering a text edited since."),
     )
 
     class Meta:
@@ -99,12 +109,14 @@ class CommentSerializer(serializers.ModelSerializer):
             "status",
             "disposition",
             "reason",
+            "answered_body",
             "resolved_by",
             "resolved_at",
             "created",
             "edited",
             "updated",
             "editable_until",
+            "text_digest",
         ]
         read_only_fields = fields
 
@@ -151,6 +163,14 @@ class ResolveSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=MAX_COMMENT,
         help_text=_("Required for a MAB member's comment."),
+    )
+    text_digest = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=_(
+            "The comment's text_digest as you read it: if its author edited it since, a 400 (read again)."
+        ),
     )
 
 

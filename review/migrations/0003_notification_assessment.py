@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assessments', '0002_assessment_time_zone'),
-        ('review', '0001_initial'),
+        ('review', '0002_comment_answered_body'),
     ]
 
     operations = [
