@@ -73,6 +73,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every answer: under /api/ an error from Django itself (a refused Host header, a
+    # CSRF failure, a 404 or 500 page, also DEBUG's) is turned into JSON (toolkit/errors.py).
+    "toolkit.errors.APIErrorsAsJSONMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the app (compressed, cached forever by their hashed names), so any
     # reverse proxy in front of gunicorn needs no static configuration.
@@ -180,6 +183,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": ["toolkit.rest.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "toolkit.rest.JSONNegotiation",
     "DEFAULT_SCHEMA_CLASS": "toolkit.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "toolkit.rest.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -190,6 +194,10 @@ SPECTACULAR_SETTINGS = {
     "report content and exports. See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Served to anyone, signed in or not (docs/api.md), and built once per language (toolkit/api_schema.py).
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_GENERATOR_CLASS": "toolkit.api_schema.SchemaGenerator",
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs page works offline: Swagger UI's files come from drf-spectacular-sidecar, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -13,6 +13,7 @@ from assessments.choices import MAX_SCALE_LEVELS, Confidence, FindingStatus, Pha
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
 from assessments.queries import evidence_members
 from indicators.models import Framework
+from toolkit.rest import StrictFieldsMixin
 
 TIME_ZONE_HELP = _(
     "IANA time zone name (e.g. Asia/Phnom_Penh) in which pages, mails, exports and the PDF show times; "
@@ -51,7 +52,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentCreateSerializer(serializers.ModelSerializer):
+class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    read_serializer = AssessmentSerializer
     framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all())
     scope = serializers.ChoiceField(choices=Scope.choices, default=Scope.CORE)
     phase = serializers.ChoiceField(choices=Phase.choices, default=Phase.SETUP)
@@ -165,8 +167,10 @@ class FindingSerializer(serializers.ModelSerializer):
         return finding.assessment.score_label(finding.score)
 
 
-class FindingUpdateSerializer(serializers.Serializer):
+class FindingUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """A partial update: any of the editable fields, plus the version the client read."""
+
+    read_serializer = FindingSerializer
 
     version = serializers.IntegerField(
         min_value=1,
@@ -250,14 +254,14 @@ class SourceField(serializers.PrimaryKeyRelatedField):
         return Source.objects.filter(assessment=self.context["assessment"])
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Source
         fields = ["id", "type", "title", "author", "published", "url", "accessed", "created", "updated"]
         read_only_fields = ["id", "created", "updated"]
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     indicator = FindingCodeField(source="finding", help_text=_("The finding, by its indicator's code."))
     source = SourceField()
 
@@ -278,7 +282,7 @@ class CitationSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class DataPointSerializer(serializers.ModelSerializer):
+class DataPointSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     indicator = FindingCodeField(source="finding", help_text=_("The finding, by its indicator's code."))
     source = SourceField(required=False, allow_null=True)
 

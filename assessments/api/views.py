@@ -30,10 +30,7 @@ from assessments.models import Citation, DataPoint, Membership
 from assessments.queries import assessments_for, findings_for, sources_for
 from assessments.rules import Perm, can_create_assessment, check
 from assessments.services import EditConflict, changed_fields, create_assessment, save_finding
-from toolkit.rest import PlainViewMixin
-
-# Ids in URLs: digits that fit a database integer; anything else is not found without asking the database.
-ID = r"\d{1,18}"
+from toolkit.rest import ID, PlainViewMixin, SkipUnchangedUpdateMixin
 
 
 class AssessmentViewSet(
@@ -101,7 +98,7 @@ def parse_if_match(value):
     value = value.strip()
     if value == "*":
         return None
-    match = re.fullmatch(r'(?:W/)?"?(\d{1,9})"?', value)
+    match = re.fullmatch(r'(?:W/)?"?([0-9]{1,9})"?', value)
     return int(match.group(1)) if match else -1
 
 
@@ -196,7 +193,7 @@ class FindingViewSet(
         return Response(body, status=code, headers={"ETag": etag(current)})
 
 
-class SourceViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
+class SourceViewSet(AssessmentScopedMixin, SkipUnchangedUpdateMixin, viewsets.ModelViewSet):
     """The assessment's sources. Members read; researchers and leads write."""
 
     serializer_class = SourceSerializer
@@ -212,7 +209,7 @@ class SourceViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
         serializer.save(assessment=self.assessment)
 
 
-class EvidenceViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
+class EvidenceViewSet(AssessmentScopedMixin, SkipUnchangedUpdateMixin, viewsets.ModelViewSet):
     """Base for citations and data points: rows hanging off the findings in scope."""
 
     filterset_class = EvidenceFilter

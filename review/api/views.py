@@ -23,8 +23,7 @@ from review.api.serializers import (
 )
 from review.api.targets import TYPES
 from review.models import Comment, Vote
-
-ID = r"\d{1,18}"
+from toolkit.rest import ID, NoBodySerializer
 
 
 def target_querysets():
@@ -112,6 +111,7 @@ class CommentViewSet(
     @action(detail=True, methods=["post"])
     def reopen(self, request, *args, **kwargs):
         comment = self.get_object()
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         services.reopen_comment(comment, by=request.user)
         return self.respond(comment)
 
