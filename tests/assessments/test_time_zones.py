@@ -308,7 +308,7 @@ def test_no_template_spells_a_date_pattern():
 
 # Fixed patterns for file names, not display: the report's download name in the assessment's zone, and a
 # backup's name in UTC (backups and their manifest stay UTC ISO 8601: they are restored anywhere).
-FILE_NAME_PATTERNS = {"assessments/timezones.py", "roamx/backup.py"}
+FILE_NAME_PATTERNS = {"assessments/timezones.py", "roamx/backup/export.py"}
 
 
 def test_no_app_code_formats_dates_by_hand():
