@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import markdown as md
-import nh3
 from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.safestring import mark_safe
@@ -21,13 +19,14 @@ from indicators.choices import CategoryCode
 from reports import khmer
 from reports.chart import category_chart
 from reports.choices import CATEGORY_SECTIONS, SectionKind
+from reports.media import ReportMedia
 from reports.queries import findings_for_report, recommendations_for, report_for, sections_for
 
 APP_DIR = Path(__file__).resolve().parent
 FONT_DIR = APP_DIR / "fonts"
 CSS_FILE = APP_DIR / "pdf.css"
 # Bump when the rendering code changes in a way the templates and CSS do not show.
-RENDER_VERSION = "2"  # 2: Khmer lines carry /ActualText
+RENDER_VERSION = "3"  # 2: Khmer lines carry /ActualText; 3: the fetcher serves only our resources
 CATEGORY_ORDER = ["R", "O", "A", "M", "X", "C"]
 # Short headings as in the published report ("R – Rights").
 CATEGORY_HEADINGS = {
@@ -40,12 +39,11 @@ CATEGORY_HEADINGS = {
 }
 
 
-def markdown(text):
-    """Markdown → safe HTML (researchers' text is never trusted as HTML)."""
-    if not text:
-        return ""
-    html = md.markdown(khmer.segment(text), extensions=["extra", "sane_lists"], output_format="html")
-    return mark_safe(nh3.clean(html))
+def markdown(value, media=None, where=""):
+    """Markdown → safe HTML (researchers' text is never trusted as HTML, nor allowed to load anything:
+    see reports.sanitise). ``media`` resolves figures for one assessment; without it none resolve."""
+    media = media or ReportMedia(None, [])
+    return mark_safe(media.markdown(khmer.segment(value or ""), where))
 
 
 def text(value):
@@ -69,6 +67,15 @@ class ReportDocument:
     is_draft: bool
     short_title: str
     css: str
+    media: ReportMedia = None
+
+    @property
+    def refused(self):
+        """What the report's text asked to load and was refused: ``[{"where", "url"}]``."""
+        return self.media.refused if self.media else []
+
+    def resources_for(self, html):
+        return self.media.used_by(html) if self.media else {}
 
     def chapter_document(self, chapter):
         """A complete HTML document for one chapter (rendered on its own)."""
@@ -100,8 +107,8 @@ def font_fingerprint():
 
 
 def report_css():
-    css = CSS_FILE.read_text()
-    return css.replace("FONT_DIR", FONT_DIR.as_uri())
+    # The fonts by name under roamx-asset:, the one scheme besides our images the PDF worker serves.
+    return CSS_FILE.read_text().replace("FONT_DIR", "roamx-asset:fonts")
 
 
 def _category_rows(findings, categories):
@@ -134,10 +141,12 @@ def build(assessment):
     findings = list(findings_for_report(assessment))
     recommendations = list(recommendations_for(assessment))
     scale = assessment.scale
+    texts = [s.body for s in sections.values()] + [r.text for r in recommendations]
+    media = ReportMedia(assessment, texts + [f.narrative for f in findings])
 
     def section(kind):
         s = sections.get(kind)
-        return markdown(s.body) if s else ""
+        return markdown(s.body, media, SectionKind(kind).label) if s else ""
 
     for finding in findings:
         citations = list(finding.citations.all())
@@ -145,7 +154,9 @@ def build(assessment):
         finding.has_evidence = bool(finding.narrative.strip() or citations or points)
         finding.report_sources = [text(c.source) + (f", {c.locator}" if c.locator else "") for c in citations]
         finding.report_points = [text(p) for p in points]
-        finding.report_narrative = markdown(finding.narrative)
+        finding.report_narrative = markdown(
+            finding.narrative, media, _("Finding %(code)s") % {"code": finding.indicator.code}
+        )
         finding.report_score = (
             text(finding.score_display) if (finding.score or finding.special_score) else "–"
         )
@@ -208,8 +219,9 @@ def build(assessment):
         items = [r for r in recommendations if r.stakeholder_group == group]
         if items:
             items.sort(key=lambda r: (r.order, r.pk))
-            for r in items:
-                r.report_text = markdown(r.text)
+            for n, r in enumerate(items, 1):
+                where = _("Recommendation %(n)d to %(group)s") % {"n": n, "group": group.label}
+                r.report_text = markdown(r.text, media, where)
                 r.report_categories = [c.code for c in r.categories.all()]
             groups.append((f"rec-{group.value}", group.label, items))
     chapters.append(
@@ -277,8 +289,8 @@ def build(assessment):
         "framework": text(str(assessment.framework)),
         "scope": assessment.get_scope_display(),
         "date": formats.date_format(when, "F Y"),
-        "logo": report.logo.path if report.logo else "",
-        "partner_logo": report.partner_logo.path if report.partner_logo else "",
+        "logo": media.logo(report.logo, _("Logo")),
+        "partner_logo": media.logo(report.partner_logo, _("Partner logo")),
         "findings_count": len(findings),
     }
     return ReportDocument(
@@ -291,6 +303,7 @@ def build(assessment):
             _("Internet Universality ROAM-X assessment: %(country)s") % {"country": assessment.country_name}
         ),
         css=report_css(),
+        media=media,
     )
 
 

@@ -135,6 +135,8 @@ class ReportExport(Timestamped):
     chapters_total = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # What the report's text asked the renderer to load and was left out: [{"where": …, "url": …}].
+    refused = models.JSONField(_("resources not included"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created"]

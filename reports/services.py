@@ -168,6 +168,7 @@ def run_export(export):
             export.seconds = time.perf_counter() - started
             export.chapters_rendered = result.chapters_rendered
             export.chapters_total = result.chapters_total
+            export.refused = result.refused
             export.finished = timezone.now()
             export.save()
     except Exception as exc:

@@ -47,8 +47,12 @@ def preview(request, code):
     body = document.front_html(doc) + "".join(
         f'<div class="chapter">{chapter.html}</div>' for chapter in doc.chapters
     )
+    # Our own images as data: URIs of their checked bytes; user text refers to nothing (reports.sanitise).
+    body = doc.media.inline(body)
     return render(
-        request, "reports/preview.html", {"assessment": assessment, "doc": doc, "body": mark_safe(body)}
+        request,
+        "reports/preview.html",
+        {"assessment": assessment, "doc": doc, "body": mark_safe(body), "refused": doc.refused},
     )
 
 
@@ -85,6 +89,7 @@ def export_status(request, code, pk):
         "progress": export.progress,
         "stage": export.stage,
         "finished": export.is_finished,
+        "refused": export.refused,
     }
     if export.status == ExportStatus.DONE:
         data["download_url"] = reverse("reports:download", kwargs={"code": code, "pk": export.pk})
