@@ -13,7 +13,6 @@ records the refused list, which the status JSON, the API and the export page sho
 
 import io
 import os
-import socket
 import subprocess
 import uuid
 
@@ -64,28 +63,6 @@ VECTORS = [
 # Text fields printed on the cover: never Markdown or HTML, so these stay text.
 TITLE_FIELDS = ["title", "subtitle", "local_title", "series", "scope_note"]
 TITLE_VECTORS = ["![x]({http})", '<img src="{file_url}">', '<link rel="stylesheet" href="{css}">']
-
-
-@pytest.fixture
-def listener():
-    """A TCP listener on 127.0.0.1; ``connections()`` says how many connected since it opened."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-
-    def connections():
-        sock.settimeout(0.3)
-        count = 0
-        try:
-            while True:
-                conn, _addr = sock.accept()
-                conn.close()
-                count += 1
-        except TimeoutError:
-            return count
-
-    yield sock.getsockname()[1], connections
-    sock.close()
 
 
 @pytest.fixture
