@@ -30,10 +30,9 @@ from assessments.forms import (
     AttachmentForm,
     FindingAdminForm,
     SpreadsheetImportForm,
-    evidence_members,
 )
 from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Membership, Source
-from assessments.queries import assessments_for, editable_assessments_for
+from assessments.queries import assessments_for, editable_assessments_for, evidence_members
 from assessments.rules import Perm, can, check, settable_statuses
 from assessments.services import EditConflict, change_scope, create_assessment, save_finding
 from assessments.uploads import StorageFailed, store_upload
@@ -43,11 +42,22 @@ from indicators.models import Theme
 IMPORT_SESSION_KEY = "assessments-import"
 
 
-def _can_edit_somewhere(request):
-    """Whether the user may edit evidence in at least one assessment (cached on the request)."""
-    if not hasattr(request, "_roamx_can_edit_somewhere"):
-        request._roamx_can_edit_somewhere = editable_assessments_for(request.user).exists()
-    return request._roamx_can_edit_somewhere
+def _can_edit_somewhere(request, perm=Perm.EDIT_EVIDENCE):
+    """Whether the user may ``perm`` in at least one assessment (cached on the request, per permission)."""
+    cache = request.__dict__.setdefault("_roamx_can_somewhere", {})
+    if perm not in cache:
+        cache[perm] = editable_assessments_for(request.user, perm).exists()
+    return cache[perm]
+
+
+def _is_member_somewhere(request):
+    """Staff who belong to some assessment (or superusers): the admin's rooms exist only for them."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return False
+    if not hasattr(request, "_roamx_member_somewhere"):
+        request._roamx_member_somewhere = user.is_superuser or Membership.objects.filter(user=user).exists()
+    return request._roamx_member_somewhere
 
 
 class HistoryValues(HistoricalRecordContextHelper):
@@ -60,7 +70,9 @@ class HistoryValues(HistoricalRecordContextHelper):
 
 
 class AssessmentScopedMixin:
-    """Admin permissions from the user's role in the object's assessment."""
+    """Admin permissions from the user's role in the object's assessment — the one scoped admin, used by
+    the evidence here (``edit_perm = Perm.EDIT_EVIDENCE``) and by the report content in ``reports.admin``
+    (``Perm.EDIT_REPORT``). Its API twin is ``assessments.api.scoped.AssessmentScopedMixin``."""
 
     # The lookup path from this model to its Assessment.
     assessment_lookup = "assessment"
@@ -72,20 +84,27 @@ class AssessmentScopedMixin:
         return obj
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        # The admin asks this for anonymous visitors too (the login page lists the apps).
+        return _is_member_somewhere(request)
 
     def has_view_permission(self, request, obj=None):
         if obj is None:
-            return request.user.is_active and request.user.is_staff
+            return _is_member_somewhere(request)
         return can(request.user, self.assessment_of(obj), Perm.VIEW)
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
-            return _can_edit_somewhere(request)
+            return _can_edit_somewhere(request, self.edit_perm)
         return can(request.user, self.assessment_of(obj), self.edit_perm)
 
-    def has_add_permission(self, request):
-        return _can_edit_somewhere(request)
+    def has_add_permission(self, request, obj=None):
+        return _can_edit_somewhere(request, self.edit_perm)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A new row can go only into an assessment where the user may write it.
+        if db_field.name == "assessment":
+            kwargs["queryset"] = editable_assessments_for(request.user, self.edit_perm)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
@@ -613,15 +632,7 @@ class FindingAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
                 _("Change status to “%s”") % status.label,
             )
         actions["assign_none"] = (partial(FindingAdmin.assign, user=None), "assign_none", _("Unassign"))
-        from django.contrib.auth import get_user_model
-
-        people = (
-            get_user_model()
-            .objects.filter(memberships__assessment__in=editable_assessments_for(request.user))
-            .filter(memberships__role__in=["lead", "researcher"])
-            .distinct()
-            .order_by("first_name", "username")
-        )
+        people = evidence_members(editable_assessments_for(request.user))
         for person in people:
             name = f"assign_{person.pk}"
             actions[name] = (
@@ -844,11 +855,6 @@ class SourceAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
         if db_field.name == "url":
             kwargs["assume_scheme"] = "https"
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "assessment":
-            kwargs["queryset"] = editable_assessments_for(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         return ["assessment"] if obj is not None else []

@@ -1,7 +1,6 @@
 from pathlib import PurePosixPath
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
@@ -9,22 +8,13 @@ from django.utils.translation import gettext_lazy
 
 from assessments.choices import FindingStatus
 from assessments.models import Attachment, Finding
-from assessments.queries import editable_assessments_for
-from assessments.rules import EVIDENCE_ROLES, settable_statuses
+from assessments.queries import editable_assessments_for, evidence_members
+from assessments.rules import settable_statuses
 from assessments.services import EditConflict, changed_fields
 from assessments.uploads import check_upload
 
 # The fields researchers edit on a finding; everything else is set by services or the scope.
 FINDING_FIELDS = ["status", "score", "special_score", "confidence", "narrative", "assignee", "due_date"]
-
-
-def evidence_members(assessment):
-    """People a finding of this assessment can be assigned to: its researchers and lead researchers."""
-    return (
-        get_user_model()
-        .objects.filter(memberships__assessment=assessment, memberships__role__in=EVIDENCE_ROLES)
-        .order_by("first_name", "last_name", "username")
-    )
 
 
 class FindingAdminForm(forms.ModelForm):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from assessments import links
 from assessments.choices import (
     DEFAULT_SCALE,
     MAX_SCALE_LEVELS,
@@ -22,7 +23,8 @@ from assessments.choices import (
     SpecialScore,
     StakeholderGroup,
 )
-from indicators.models import Framework, Indicator, Timestamped
+from indicators.models import Framework, Indicator
+from toolkit.models import Timestamped
 
 
 def default_scale():
@@ -201,10 +203,8 @@ class Finding(Timestamped):
             raise ValidationError({"special_score": _("Give a score or a reason for no score, not both.")})
 
     def get_absolute_url(self):
-        # The finding's page for every member is the review page (review app).
-        return reverse(
-            "review:finding", kwargs={"code": self.assessment.code, "indicator": self.indicator.code}
-        )
+        # The finding's page for every member, registered by the app that shows it (review).
+        return links.finding_url(self.assessment.code, self.indicator.code, self.pk)
 
     @property
     def score_display(self):

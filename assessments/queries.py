@@ -1,9 +1,12 @@
 """Reusable querysets, above all: what may this user see."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 
+from assessments.choices import FindingStatus, Role, Scope
 from assessments.models import Assessment, Citation, DataPoint, Finding, Membership, Source
-from assessments.rules import EVIDENCE_ROLES
+from assessments.rules import EVIDENCE_ROLES, Perm, roles_with
+from indicators.choices import CategoryCode
 
 
 def assessments_for(user):
@@ -15,13 +18,28 @@ def assessments_for(user):
     return Assessment.objects.filter(memberships__user=user).distinct()
 
 
-def editable_assessments_for(user):
-    """Assessments whose evidence the user may edit."""
+def editable_assessments_for(user, perm=Perm.EDIT_EVIDENCE):
+    """Assessments in which the user may ``perm`` (by default: edit the evidence; reports asks for
+    ``Perm.EDIT_REPORT``). The one "where may this person write" query: roles come from ``rules``."""
     if not user.is_authenticated:
         return Assessment.objects.none()
     if user.is_superuser:
         return Assessment.objects.all()
-    return Assessment.objects.filter(memberships__user=user, memberships__role__in=EVIDENCE_ROLES).distinct()
+    return Assessment.objects.filter(
+        memberships__user=user, memberships__role__in=roles_with(perm)
+    ).distinct()
+
+
+def evidence_members(assessments):
+    """The people findings can be assigned to: members who may edit evidence in ``assessments`` (one
+    assessment, or a queryset of them). The form, the API and the admin's bulk actions all use this."""
+    lookup = "memberships__assessment__in" if hasattr(assessments, "model") else "memberships__assessment"
+    return (
+        get_user_model()
+        .objects.filter(**{lookup: assessments, "memberships__role__in": EVIDENCE_ROLES})
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def findings_for(user, include_archived=False):
@@ -39,8 +57,6 @@ def sources_for(user):
 
 def in_scope_indicators(assessment):
     """The framework indicators an assessment's scope covers: all, or core + contextual."""
-    from assessments.choices import Scope
-    from indicators.choices import CategoryCode
 
     indicators = assessment.framework.indicators.all()
     if assessment.scope == Scope.CORE:
@@ -50,7 +66,6 @@ def in_scope_indicators(assessment):
 
 def my_assessments(user):
     """The user's assessments with their progress and the user's role, in one query."""
-    from assessments.choices import FindingStatus
 
     live = Q(findings__archived=False)
     return (
@@ -71,7 +86,6 @@ def my_assessments(user):
 
 def _segments(counts, total):
     """One bar segment per status, each with where it starts: the bar is drawn as SVG, not styled inline."""
-    from assessments.choices import FindingStatus
 
     segments, offset = [], 0.0
     for s in FindingStatus:
@@ -130,7 +144,6 @@ def dashboard_figures(assessment):
     One grouped query gives the counts per category and status, with the score and evidence figures of
     each group; the category rows are summed from it.
     """
-    from assessments.choices import FindingStatus
 
     findings = Finding.objects.filter(assessment=assessment, archived=False)
     categories = list(assessment.framework.categories.order_by("order"))
@@ -211,7 +224,6 @@ DASHBOARD_FINDING_COLUMNS = (
 
 def dashboard_assigned(assessment, user, mine=15):
     """The user's findings that are not yet endorsed, in framework order, with only the columns shown."""
-    from assessments.choices import FindingStatus
 
     assigned = Finding.objects.filter(assessment=assessment, archived=False, assignee=user).exclude(
         status=FindingStatus.ENDORSED
@@ -233,7 +245,6 @@ def dashboard_recent(assessment, recent=10):
 
 def with_role_labels(assessments):
     """Evaluate ``my_assessments`` and give each its role's label (``my_role_label``)."""
-    from assessments.choices import Role
 
     rows = list(assessments)
     for row in rows:

@@ -45,7 +45,14 @@ ROLE_PERMS = {
     Role.MAB: {Perm.VIEW, Perm.COMMENT, Perm.VALIDATE, Perm.DOWNLOAD},
     Role.STAFF: {Perm.VIEW, Perm.COMMENT, Perm.EXPORT, Perm.DOWNLOAD},
 }
-EVIDENCE_ROLES = [role for role, perms in ROLE_PERMS.items() if Perm.EDIT_EVIDENCE in perms]
+
+
+def roles_with(perm):
+    """The roles whose members may ``perm`` (querysets filter on these; no role list is written by hand)."""
+    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
+
+
+EVIDENCE_ROLES = roles_with(Perm.EDIT_EVIDENCE)
 
 
 def role_of(user, assessment):

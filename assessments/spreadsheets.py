@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import tablib
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -17,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import Confidence, FindingStatus, SourceType, SpecialScore
 from assessments.models import Finding, Source
+from assessments.queries import evidence_members
 from assessments.rules import settable_statuses
 from assessments.services import EditConflict, save_finding
-from roamx.tables import TableError, neutralised, read_sheet
+from toolkit.tables import TableError, neutralised, read_sheet
 
 FINDING_COLUMNS = ["indicator", "indicator_text", "status", "score", "confidence", "narrative", "assignee"]
 FINDING_REQUIRED = {"indicator", "status", "score", "confidence", "narrative", "assignee"}
@@ -185,8 +187,6 @@ def _parse_score(value, scale):
 
 
 def plan_findings(assessment, rows, user):
-    from assessments.forms import evidence_members
-
     findings = {
         f.indicator.code: f
         for f in Finding.objects.filter(assessment=assessment, archived=False).select_related(
@@ -262,8 +262,6 @@ def plan_findings(assessment, rows, user):
 
 @transaction.atomic
 def apply_findings(assessment, stash, user, filename):
-    from django.contrib.auth import get_user_model
-
     users = get_user_model().objects.in_bulk(
         [c["fields"]["assignee"] for c in stash["changes"] if c["fields"].get("assignee")]
     )

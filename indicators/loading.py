@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from indicators.choices import CategoryCode, ContextGroup, IndicatorKind, Wording
 from indicators.models import Category, Framework, Indicator, Question, Theme
-from roamx.tables import TableError, read_sheet
+from toolkit.tables import TableError, read_sheet
 
 COLUMNS = [
     "category",

@@ -3,14 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from indicators.choices import CategoryCode, ContextGroup, IndicatorKind, Wording
-
-
-class Timestamped(models.Model):
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+from toolkit.models import Timestamped
 
 
 class Framework(Timestamped):

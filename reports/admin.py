@@ -5,56 +5,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assessment, Finding, Membership
-from assessments.queries import assessments_for
-from assessments.rules import ROLE_PERMS, Perm, can
+from assessments.admin import AssessmentScopedMixin
+from assessments.models import Finding
+from assessments.rules import Perm
 from assessments.uploads import StorageFailed, store_upload
 from indicators.models import Category
 from reports.models import Recommendation, Report, ReportSection
 
 
-def _roles_with(perm):
-    return [role for role, perms in ROLE_PERMS.items() if perm in perms]
+class AssessmentScopedAdmin(AssessmentScopedMixin, admin.ModelAdmin):
+    """Report content: readable by members, written by those who may ``Perm.EDIT_REPORT``."""
 
-
-def editable_assessments(user):
-    if user.is_superuser:
-        return Assessment.objects.all()
-    return Assessment.objects.filter(
-        memberships__user=user, memberships__role__in=_roles_with(Perm.EDIT_REPORT)
-    ).distinct()
-
-
-class AssessmentScopedAdmin(admin.ModelAdmin):
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(assessment__in=assessments_for(request.user))
-
-    def has_module_permission(self, request):
-        # The admin asks this for anonymous visitors too (the login page lists the apps).
-        user = request.user
-        if not (user.is_active and user.is_staff):
-            return False
-        return user.is_superuser or Membership.objects.filter(user=user).exists()
-
-    def has_view_permission(self, request, obj=None):
-        if obj is not None:
-            return can(request.user, obj.assessment, Perm.VIEW)
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None:
-            return can(request.user, obj.assessment, Perm.EDIT_REPORT)
-        return editable_assessments(request.user).exists()
-
-    has_add_permission = has_change_permission
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "assessment":
-            kwargs["queryset"] = editable_assessments(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    edit_perm = Perm.EDIT_REPORT
 
 
 @admin.register(Report)

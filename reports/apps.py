@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from assessments import links
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "Reports"
+
+    def ready(self):
+        # The dashboard links to the report; assessments does not know this app (assessments.links).
+        links.register_assessment_link(
+            "report", _("Key-findings report"), lambda code: reverse("reports:report", args=[code]), order=20
+        )

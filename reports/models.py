@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import StakeholderGroup
 from assessments.models import Assessment, Finding
-from indicators.models import Category, Timestamped
+from indicators.models import Category
 from reports.choices import SECTION_ORDER, ExportStatus, Priority, SectionKind
+from toolkit.models import Timestamped
 
 
 def logo_path(instance, filename):

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewConfig(AppConfig):
@@ -6,8 +8,11 @@ class ReviewConfig(AppConfig):
     verbose_name = "MAB review"
 
     def ready(self):
+        # Imported here, not at the top: models and the modules that import them may only be loaded once
+        # the app registry is ready, which it is when ready() runs.
         from django.apps import apps
 
+        from assessments import links
         from assessments.models import Finding
         from assessments.services import register_transition_validator
         from review import signals, targets
@@ -24,4 +29,11 @@ class ReviewConfig(AppConfig):
         if apps.is_installed("reports"):
             targets.register_report_content()
         register_transition_validator(refuse_endorsement_with_open_mab_comments)
+        # The pages of assessments link here; assessments does not know this app (assessments.links).
+        links.register_assessment_link(
+            "review", _("Review findings"), lambda code: reverse("review:overview", args=[code]), order=10
+        )
+        links.register_finding_page(
+            lambda code, indicator: reverse("review:finding", kwargs={"code": code, "indicator": indicator})
+        )
         signals.connect()

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import Role
 from assessments.models import Assessment, Finding
-from indicators.models import Timestamped
 from review.choices import CommentStatus, Disposition, Frequency, NotificationKind, Verdict
+from toolkit.models import Timestamped
 
 
 class Comment(Timestamped):

@@ -21,8 +21,12 @@ endorsement — works through the generic foreign key unchanged.
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
+from django.urls import reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,6 @@ def lookup(assessment, key, pk):
 
 
 def _report_url(obj):
-    from django.urls import reverse
-
     return reverse("review:report", kwargs={"code": obj.assessment.code})
 
 
@@ -99,8 +101,6 @@ def _section_category(section):
 
 
 def _section_label(section):
-    from django.utils.translation import gettext as _
-
     return _("Report: %(section)s") % {"section": section.get_kind_display()}
 
 
@@ -110,9 +110,6 @@ def _recommendation_category(recommendation):
 
 
 def _recommendation_label(recommendation):
-    from django.utils.text import Truncator
-    from django.utils.translation import gettext as _
-
     return _("Recommendation %(n)s · %(group)s: %(text)s") % {
         "n": recommendation.order,
         "group": recommendation.get_stakeholder_group_display(),
@@ -124,7 +121,6 @@ def register_report_content():
     """Make the report's sections and recommendations reviewable. Called from ``review.apps`` only when
     ``reports`` is installed; the models are looked up by name so ``review`` imports no ``reports``
     module."""
-    from django.apps import apps
 
     section = apps.get_model("reports", "ReportSection")
     recommendation = apps.get_model("reports", "Recommendation")
@@ -148,7 +144,6 @@ def register_report_content():
 
 def report_models():
     """The registered report content models (empty when ``reports`` is not installed)."""
-    from django.apps import apps
 
     if not apps.is_installed("reports"):
         return []

@@ -12,7 +12,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from roamx.rest import api_not_found
+from toolkit.rest import api_not_found
 
 APP_APIS = ["indicators.api.urls", "assessments.api.urls", "review.api.urls", "reports.api.urls"]
 

@@ -4,7 +4,6 @@ SQLite in ``var/`` by default so a fresh clone runs; ``DATABASE_URL`` selects Po
 Production (``DEBUG`` off) refuses to start without a real secret key and PostgreSQL.
 """
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,35 +11,9 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from toolkit.environment import env, envbool, envint, envlist
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env(name, default=""):
-    """A value from the environment, or from the file named by NAME_FILE (Docker/K8s secrets)."""
-    file_name = os.environ.get(f"{name}_FILE")
-    if file_name:
-        try:
-            return Path(file_name).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE names {file_name}, which cannot be read: {exc}") from exc
-    return os.environ.get(name, default)
-
-
-def envbool(name, default):
-    value = env(name, "")
-    if value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def envint(name, default):
-    value = env(name, "")
-    return int(value) if value else default
-
-
-def envlist(name, default):
-    value = env(name, "")
-    return [item.strip() for item in value.split(",") if item.strip()] if value else default
 
 
 DEBUG = envbool("DEBUG", False)
@@ -187,7 +160,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # The API (docs/api.md): token first so an anonymous request gets 401 with WWW-Authenticate; session
-# authentication keeps CSRF protection for browsers. Parsing, errors, paging: roamx/rest.py; schema: roamx/api_schema.py.
+# authentication keeps CSRF protection for browsers. Parsing, errors, paging: toolkit/rest.py; schema: toolkit/api_schema.py.
 API_PAGE_SIZE = envint("API_PAGE_SIZE", 50)
 API_MAX_PAGE_SIZE = envint("API_MAX_PAGE_SIZE", 500)
 REST_FRAMEWORK = {
@@ -196,13 +169,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "roamx.rest.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "toolkit.rest.Pagination",
     "PAGE_SIZE": API_PAGE_SIZE,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PARSER_CLASSES": ["roamx.rest.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["toolkit.rest.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "roamx.api_schema.AutoSchema",
-    "EXCEPTION_HANDLER": "roamx.rest.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "toolkit.api_schema.AutoSchema",
+    "EXCEPTION_HANDLER": "toolkit.rest.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -264,14 +237,14 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "roamx.security.lockout"
+AXES_LOCKOUT_CALLABLE = "toolkit.security.lockout"
 AXES_HTTP_RESPONSE_CODE = 429
 # No banner on every manage.py command and worker start; lockouts are still logged.
 AXES_VERBOSE = False
 # Behind a reverse proxy REMOTE_ADDR is the proxy's: the client is read from X-Forwarded-For, counting
 # TRUSTED_PROXY_COUNT entries from the right (the ones our own proxies appended; the rest are the client's word).
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "roamx.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "toolkit.security.client_ip"
 
 # Headers on every response (Django's defaults, written down so docs/security.md can point at them).
 X_FRAME_OPTIONS = "DENY"

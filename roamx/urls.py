@@ -25,8 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# A database that went away gets a 503 page that says so (roamx/errors.py), other errors Django's 500.
-handler500 = "roamx.errors.server_error"
+# A database that went away gets a 503 page that says so (toolkit/errors.py), other errors Django's 500.
+handler500 = "toolkit.errors.server_error"
 
 admin.site.site_header = "roamx administration"
 admin.site.site_title = "roamx"

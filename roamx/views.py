@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from indicators.queries import frameworks_with_counts
-from roamx.errors import DATABASE_ERRORS
+from toolkit.errors import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 

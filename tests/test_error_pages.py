@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from roamx.errors import server_error
+from toolkit.errors import server_error
 
 
 def test_outsider_gets_the_product_404(client, assessment, members):

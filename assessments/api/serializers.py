@@ -4,7 +4,6 @@ Writing a finding uses its own serializer (``FindingUpdateSerializer``): the cli
 changes plus the version it read, and the save goes through ``services.save_finding``.
 """
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -12,7 +11,7 @@ from rest_framework import serializers
 
 from assessments.choices import MAX_SCALE_LEVELS, Confidence, FindingStatus, Phase, Role, Scope, SpecialScore
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
-from assessments.rules import EVIDENCE_ROLES
+from assessments.queries import evidence_members
 from indicators.models import Framework
 
 
@@ -93,9 +92,7 @@ class AssigneeField(serializers.SlugRelatedField):
         super().__init__(slug_field="username", **kwargs)
 
     def get_queryset(self):
-        return get_user_model().objects.filter(
-            memberships__assessment=self.context["assessment"], memberships__role__in=EVIDENCE_ROLES
-        )
+        return evidence_members(self.context["assessment"])
 
 
 class FindingSerializer(serializers.ModelSerializer):

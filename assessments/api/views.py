@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
+from assessments.api.scoped import AssessmentScopedMixin
 from assessments.api.serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
@@ -28,7 +29,7 @@ from assessments.models import Citation, DataPoint, Membership
 from assessments.queries import assessments_for, findings_for, sources_for
 from assessments.rules import can_create_assessment
 from assessments.services import EditConflict, changed_fields, create_assessment, save_finding
-from roamx.rest import AssessmentScopedMixin, PlainViewMixin
+from toolkit.rest import PlainViewMixin
 
 # Ids in URLs: digits that fit a database integer; anything else is not found without asking the database.
 ID = r"\d{1,18}"

@@ -1,5 +1,6 @@
 from django import template
 
+from assessments import links
 from assessments.queries import my_assessments, with_role_labels
 
 register = template.Library()
@@ -9,3 +10,15 @@ register = template.Library()
 def my_assessments_section(context):
     """The home page's "My assessments" card: one query, whatever the number of assessments."""
     return {"assessments": with_role_labels(my_assessments(context["request"].user))}
+
+
+@register.simple_tag
+def assessment_links(assessment):
+    """The dashboard's buttons that the apps above register (assessments.links)."""
+    return links.assessment_links(assessment.code)
+
+
+@register.simple_tag
+def finding_url(assessment, finding):
+    """A finding's page, from the assessment already at hand (a dashboard row loads only its columns)."""
+    return links.finding_url(assessment.code, finding.indicator.code, finding.pk)

@@ -7,7 +7,7 @@ from indicators.api.serializers import FrameworkSerializer, FrameworkTreeSeriali
 from indicators.filters import IndicatorFilter
 from indicators.models import Framework, Indicator
 from indicators.queries import framework_tree, frameworks_with_counts
-from roamx.rest import PlainViewMixin
+from toolkit.rest import PlainViewMixin
 
 
 class FrameworkViewSet(PlainViewMixin, viewsets.ReadOnlyModelViewSet):

@@ -15,13 +15,13 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from assessments.api.scoped import AssessmentScopedMixin
 from assessments.rules import Perm
 from reports.api.serializers import RecommendationSerializer, ReportExportSerializer, ReportSectionSerializer
 from reports.choices import ExportStatus, SectionKind
 from reports.models import Recommendation, ReportExport, ReportSection
 from reports.queries import exports_for, recommendations_for
 from reports.services import fail_stale_exports, request_export
-from roamx.rest import AssessmentScopedMixin
 
 ID = r"\d{1,18}"
 

@@ -9,6 +9,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from assessments.api.scoped import AssessmentScopedMixin
 from assessments.models import Membership
 from assessments.rules import Perm
 from review import services
@@ -23,7 +24,6 @@ from review.api.serializers import (
 )
 from review.api.targets import TYPES
 from review.models import Comment, Vote
-from roamx.rest import AssessmentScopedMixin
 
 ID = r"\d{1,18}"
 

@@ -12,7 +12,7 @@ from assessments.choices import Role, StakeholderGroup
 from assessments.rules import get_assessment_for
 from review import queries, targets
 from review.forms import MatrixFilterForm
-from roamx.tables import neutralised
+from toolkit.tables import neutralised
 
 STAKEHOLDER_GROUPS = dict(StakeholderGroup.choices)
 FORMATS = {

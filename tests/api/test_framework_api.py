@@ -60,7 +60,7 @@ def test_indicator_detail(reader, assessment):
 
 
 def test_page_size_is_capped(reader, assessment, monkeypatch):
-    from roamx.rest import Pagination
+    from toolkit.rest import Pagination
 
     monkeypatch.setattr(Pagination, "max_page_size", 100)
     response = reader.get("/api/frameworks/iui-2019/indicators/", {"page_size": 100000})

@@ -14,10 +14,10 @@ from reports import document
 from reports.models import Recommendation, ReportSection
 from review.models import Comment
 from review.rendering import render_markdown
-from roamx.tables import FORMULA_STARTS
 from tests.security.html_check import offences
 from tests.security.poison import poison
 from tests.security.xss_payloads import BAD_URLS, PAYLOADS
+from toolkit.tables import FORMULA_STARTS
 
 CODE = "khm-2023"
 
@@ -149,7 +149,7 @@ def test_matrix_xlsx_export_has_no_formulas(client, members, poisoned):
 
 def test_findings_export_neutralises_formulas_and_reads_back(client, members, poisoned):
     from assessments.spreadsheets import export_findings, render
-    from roamx.tables import read_sheet
+    from toolkit.tables import read_sheet
 
     content = render(export_findings(poisoned.assessment), "csv")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))

@@ -1,7 +1,9 @@
-"""What every API module shares: paging, parsing with a size limit, errors, and the base view for
-resources that live inside one assessment (the schema's additions are in ``roamx/api_schema.py``).
+"""What every API module shares: paging, parsing with a size limit, errors, and the base view that refuses
+NUL characters in URL parts (the schema's additions are in ``toolkit/api_schema.py``).
 
-An app's ``api/`` module (serializers, views, urls) builds on these; ``roamx/api_urls.py`` mounts them.
+Part of the toolkit, which imports no app: the view for resources inside one assessment, which needs the
+access rules, is ``assessments.api.scoped.AssessmentScopedMixin``. An app's ``api/`` module (serializers,
+views, urls) builds on these; ``roamx/api_urls.py`` mounts them.
 """
 
 from django.conf import settings
@@ -14,11 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.utils import json
 
-from assessments.rules import Perm, get_assessment_for
-from roamx.errors import DATABASE_ERRORS, database_unavailable
+from toolkit.errors import DATABASE_ERRORS, database_unavailable
 
 
 class Pagination(PageNumberPagination):
@@ -87,25 +87,3 @@ class PlainViewMixin:
         super().initial(request, *args, **kwargs)
         if any("\x00" in str(value) for value in kwargs.values()):
             raise exceptions.NotFound()
-
-
-class AssessmentScopedMixin(PlainViewMixin):
-    """A resource inside one assessment, at /api/assessments/<code>/...
-
-    Resolves ``self.assessment`` through the one access helper before any handler or validation runs:
-    outsiders get 404, members whose role lacks the permission get 403. Reads need ``read_perm``,
-    writes ``write_perm``; an app's viewset (comments, recommendations, ...) sets its own.
-    """
-
-    read_perm = Perm.VIEW
-    write_perm = Perm.EDIT_EVIDENCE
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        perm = self.read_perm if request.method in SAFE_METHODS else self.write_perm
-        self.assessment = get_assessment_for(request.user, kwargs["code"], perm)
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["assessment"] = getattr(self, "assessment", None)
-        return context

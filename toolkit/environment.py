@@ -1,0 +1,53 @@
+"""Reading settings from the environment (``roamx/settings.py``), strictly: a value that cannot be read is
+an error at start-up that names the variable, never a silent default — a typo in ``SECURE_SSL_REDIRECT``
+must not turn HTTPS redirects off."""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def env(name, default=""):
+    """A value from the environment, or from the file named by NAME_FILE (Docker/K8s secrets)."""
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE names {file_name}, which cannot be read: {exc}") from exc
+    return os.environ.get(name, default)
+
+
+def envbool(name, default):
+    """1/true/yes/on or 0/false/no/off (any case); unset or empty gives ``default``; anything else raises."""
+    value = env(name, "").strip().lower()
+    if value == "":
+        return default
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={env(name)!r} is neither true (1, true, yes, on) nor false (0, false, no, off)."
+    )
+
+
+def envint(name, default):
+    """A whole number; unset or empty gives ``default``; anything else raises."""
+    value = env(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+
+
+def envlist(name, default):
+    """A comma-separated list; unset or empty gives ``default``."""
+    value = env(name, "")
+    return [item.strip() for item in value.split(",") if item.strip()] if value else default
