@@ -12,6 +12,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+# WeasyPrint is imported inside the functions: reports.pdf imports this module in the task worker to
+# hand its functions to the render pool, and that process must not load WeasyPrint (nor hold a layout).
+
 # Scripts whose shaped glyphs do not map one-to-one, in logical order, onto characters.
 COMPLEX_SCRIPT = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
 ZWSP = "\u200b"

@@ -119,6 +119,10 @@ class ReportExportSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, export):
+        # A lost export reads as failed (reports.models.ReportExport.show_lost); nothing is written.
+        return super().to_representation(export.show_lost())
+
     def get_download_url(self, export) -> str | None:
         if export.status != ExportStatus.DONE or not export.file:
             return None
