@@ -114,18 +114,25 @@ def changed_fields(finding, since_version):
 def save_finding(finding, *, by, expected_version, fields):
     """Save ``fields`` on the finding if nobody saved it since ``expected_version``; else EditConflict.
 
-    The check and the increment are one UPDATE, so two simultaneous saves cannot both pass.
+    The check and the increment are one UPDATE, so two simultaneous saves cannot both pass. A save that
+    changes nothing (every field already has its value) writes nothing: the version stays, no history row
+    — for the API, the admin, the import and the review page alike; a stale version is still a conflict.
     """
     if "status" in fields:
         check_transition(finding.status, fields["status"])
         run_transition_validators(finding, fields["status"])
+    model_fields = [Finding._meta.get_field(name) for name in fields]
+    before = [field.value_from_object(finding) for field in model_fields]
     for name, value in fields.items():
         setattr(finding, name, value)
     finding.full_clean(exclude=["assessment", "indicator", "updated_by", "assignee"])
-    updated = Finding.objects.filter(pk=finding.pk, version=expected_version).update(version=F("version") + 1)
-    if not updated:
-        current = Finding.objects.select_related("updated_by").get(pk=finding.pk)
-        raise EditConflict(current, changed_fields(current, expected_version))
+    changed = before != [field.value_from_object(finding) for field in model_fields]
+    current = Finding.objects.filter(pk=finding.pk, version=expected_version)
+    if not (current.update(version=F("version") + 1) if changed else current.exists()):
+        latest = Finding.objects.select_related("updated_by").get(pk=finding.pk)
+        raise EditConflict(latest, changed_fields(latest, expected_version))
+    if not changed:
+        return finding
     finding.version = expected_version + 1
     finding.updated_by = by
     finding._history_user = by

@@ -6,14 +6,14 @@ render. Every text passes through ``khmer.segment`` (so Khmer lines can wrap) an
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.template.loader import render_to_string
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from assessments.choices import StakeholderGroup
+from assessments.timezones import in_zone_of, show
 from indicators.choices import CategoryCode
 from reports import khmer
 from reports.chart import category_chart
@@ -235,7 +235,13 @@ def annex(content):
 def front_context(content):
     """What the cover and contents print (reports/pdf/front.html)."""
     assessment, report, media = content.assessment, content.report, content.media
-    when = report.report_date or date.today().replace(day=1)
+    # Today and the last change as the assessment's people see them, in its time zone. "As of" is the
+    # content's own last change, not the export's time, so the content hash stays the same for the same
+    # content.
+    with in_zone_of(assessment):
+        when = report.report_date or timezone.localdate().replace(day=1)
+    parts = [*content.findings, *content.sections.values(), *content.recommendations, report]
+    changes = [x.updated for x in parts if x.updated]
     return {
         "title": text(report.display_title),
         "subtitle": text(report.subtitle),
@@ -245,7 +251,8 @@ def front_context(content):
         "country": text(assessment.country_name),
         "framework": text(str(assessment.framework)),
         "scope": assessment.get_scope_display(),
-        "date": formats.date_format(when, "F Y"),
+        "date": formats.date_format(when, "YEAR_MONTH_FORMAT"),
+        "as_of": show(max(changes), assessment) if changes else "",
         "logo": media.logo(report.logo, _("Logo")),
         "partner_logo": media.logo(report.partner_logo, _("Partner logo")),
         "findings_count": len(content.findings),

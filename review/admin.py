@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from assessments.admin import AssessmentTimesMixin
+from review import services
 from review.models import Comment, Notification, NotificationPreference, Vote
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(AssessmentTimesMixin, admin.ModelAdmin):
     """For oversight only: comments are written and resolved on the review pages, where the rules live."""
 
     list_display = ["__str__", "assessment", "category", "author_role", "status", "disposition", "created"]
@@ -18,9 +20,22 @@ class CommentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        """Deleting a comment deletes its replies: refused when that would delete an answered one."""
+        if obj is not None and services.answered_in_thread(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # The bulk delete would skip the per-comment check above.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(AssessmentTimesMixin, admin.ModelAdmin):
+    assessment_lookup = "finding__assessment"
     list_display = ["finding", "member", "verdict", "updated"]
     list_filter = ["verdict", "finding__assessment"]
     list_select_related = ["finding__indicator", "finding__assessment", "member"]
@@ -33,4 +48,8 @@ class VoteAdmin(admin.ModelAdmin):
 
 
 admin.site.register(NotificationPreference)
-admin.site.register(Notification, list_display=["recipient", "kind", "subject", "created", "sent_at"])
+
+
+@admin.register(Notification)
+class NotificationAdmin(AssessmentTimesMixin, admin.ModelAdmin):
+    list_display = ["recipient", "kind", "subject", "created", "sent_at"]

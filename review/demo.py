@@ -180,6 +180,7 @@ def seed_review(assessment):
             comment.disposition, comment.reason = resolution
             comment.resolved_by = researcher
             comment.resolved_at = timezone.now()
+            comment.answered_body = comment.body
             comment.save()
 
     for code, verdict, body in VOTES:

@@ -31,10 +31,21 @@ class ResolveForm(forms.Form):
         max_length=5_000,
         help_text=_("Goes into the comment-response matrix."),
     )
+    # Names the text the resolver read (Comment.text_digest): a resolution never answers an edited text.
+    text_digest = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class VoteForm(forms.Form):
-    verdict = forms.ChoiceField(label=_("Your validation"), choices=Verdict.choices, widget=forms.RadioSelect)
+    # No initial value, on purpose: the member chooses, every time.
+    verdict = forms.ChoiceField(
+        label=_("Your validation"),
+        choices=Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose “endorse” or “needs revision”: nothing is recorded until you do."),
+            "invalid_choice": _("Choose “endorse” or “needs revision”."),
+        },
+    )
     body = forms.CharField(
         label=_("Comment"),
         widget=BODY_WIDGET,

@@ -5,6 +5,8 @@ findings can be commented on now and the report's sections and recommendations l
 importing ``reports``.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import Role
 from assessments.models import Assessment, Finding
+from assessments.timezones import show
 from review.choices import CommentStatus, Disposition, Frequency, NotificationKind, Verdict
 from toolkit.models import Timestamped
 
@@ -44,6 +47,9 @@ class Comment(Timestamped):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # The text as the team answered it, written when the comment is first resolved: the record the
+    # comment-response matrix shows, and the mark that the text is frozen (also after a reopen).
+    answered_body = models.TextField(_("text as answered"), blank=True)
 
     class Meta:
         ordering = ["created", "pk"]
@@ -71,11 +77,31 @@ class Comment(Timestamped):
     def is_open(self):
         return self.status == CommentStatus.OPEN
 
+    @property
+    def is_frozen(self):
+        """Resolved now, or answered once: its text is what the team answered and stays as it is."""
+        return not self.is_open or bool(self.answered_body)
+
+    @property
+    def answered_text(self):
+        """What the comment-response matrix shows: the text the team answered (or, while unanswered,
+        the text as it stands)."""
+        return self.answered_body or self.body
+
+    @property
+    def text_digest(self):
+        """Names the text a resolver read, so a resolution cannot answer a text edited meanwhile."""
+        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()[:16]
+
     def editable_until(self):
+        """Until when its author may edit it; None once the team has answered it."""
+        if self.is_frozen:
+            return None
         return self.created + timezone.timedelta(minutes=settings.REVIEW_COMMENT_EDIT_MINUTES)
 
     def can_edit(self, user, now=None):
-        return user.pk == self.author_id and (now or timezone.now()) <= self.editable_until()
+        until = self.editable_until()
+        return user.pk == self.author_id and until is not None and (now or timezone.now()) <= until
 
 
 class Vote(Timestamped):
@@ -117,7 +143,7 @@ class LastSeen(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} saw {self.finding} at {self.seen_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} saw {self.finding} at {show(self.seen_at)}"
 
     def narrative_changed(self, finding):
         return self.narrative != finding.narrative
@@ -142,6 +168,10 @@ class Notification(Timestamped):
     """One event for one person: mailed at once, or kept for the daily digest (``send_digests``)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The assessment the event happened in: its mail shows times in the assessment's time zone.
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     subject = models.CharField(max_length=300)
     body = models.TextField()

@@ -1,12 +1,14 @@
-"""The review's writes. Each checks the permission itself (so views, admin and API share the rule)
-and runs in one transaction."""
+"""The review's writes, each in one transaction. Each checks its permission (``ACTION_PERMS``, through
+``assessments.rules.check``) and the rules about the object itself (author, edit window, resolved)."""
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +19,20 @@ from review import targets
 from review.choices import CommentStatus, Disposition, NotificationKind, Verdict
 from review.models import Comment, LastSeen, Vote
 from review.notifications import notify
+
+# Who may do each of the review's writes: the one statement of each rule. The doors (the pages' action
+# dispatch, the API's ``write_perm``) check it through ``assessments.rules`` before reading any input, and
+# each service below checks it again for the write it performs, because several doors call it. What is
+# not a role — only its author edits a comment, within the window, while unanswered — is checked here only.
+ACTION_PERMS = {
+    "comment": Perm.COMMENT,
+    "edit": Perm.COMMENT,
+    "resolve": Perm.RESOLVE_COMMENTS,
+    "reopen": Perm.RESOLVE_COMMENTS,
+    "vote": Perm.VALIDATE,
+    "endorse": Perm.EDIT_EVIDENCE,
+    "revise": Perm.EDIT_EVIDENCE,
+}
 
 # @username: Django usernames may hold letters, digits and @ . + - _; a trailing dot ends a sentence.
 MENTION = re.compile(r"(?<![\w@])@([\w.@+-]+)")
@@ -81,6 +97,7 @@ def _notify_mentions(comment, users, *, by):
             subject=_("%(who)s mentioned you on %(what)s") % {"who": _who(by), "what": label},
             body=comment.body,
             url=comment_url(comment),
+            assessment=comment.assessment,
             actor=by,
         )
 
@@ -93,7 +110,7 @@ def comment_url(comment):
 def add_comment(target, *, by, body, parent=None):
     spec = targets.spec_for(target)
     assessment = spec.assessment(target)
-    check(by, assessment, Perm.COMMENT)
+    check(by, assessment, ACTION_PERMS["comment"])
     body = _clean_body(body)
     content_type = ContentType.objects.get_for_model(target)
     if parent is not None and (parent.content_type_id, parent.object_id) != (content_type.pk, target.pk):
@@ -120,21 +137,48 @@ def add_comment(target, *, by, body, parent=None):
             % {"who": _who(by), "what": spec.label(target)},
             body=body,
             url=comment_url(comment),
+            assessment=assessment,
             actor=by,
         )
     return comment
 
 
+FROZEN = _("The team has resolved this comment, so its text stays as they answered it. Add a reply instead.")
+EDITED_MEANWHILE = _(
+    "Its author edited this comment after you opened it: read the new text, then resolve it again."
+)
+
+
+TOO_LATE = _("The time to edit this comment has passed; add a reply instead.")
+
+
+# Each check below is made twice: on the caller's copy, for a clear message, and again inside the one
+# UPDATE that writes — the authority when an edit and a resolution of the same comment race (PostgreSQL
+# makes the second UPDATE wait for the first's row and re-checks its WHERE; SQLite runs one writer at a
+# time). As with save_finding, no row is read and then written on the strength of that read.
+
+
 @transaction.atomic
 def edit_comment(comment, *, by, body):
+    """The author edits their comment within the edit window, and only while the team has not answered
+    it: from its first resolution on (also after a reopen) the text is frozen."""
+    check(by, comment.assessment, ACTION_PERMS["edit"])
     if comment.author_id != by.pk:
         raise PermissionDenied(_("Only its author can edit a comment."))
-    check(by, comment.assessment, Perm.COMMENT)
+    if comment.is_frozen:
+        raise ValidationError(FROZEN)
     if not comment.can_edit(by):
-        raise ValidationError(_("The time to edit this comment has passed; add a reply instead."))
-    comment.body = _clean_body(body)
-    comment.edited = timezone.now()
-    comment.save(update_fields=["body", "edited", "updated"])
+        raise ValidationError(TOO_LATE)
+    body = _clean_body(body)
+    now = timezone.now()
+    window = timezone.timedelta(minutes=settings.REVIEW_COMMENT_EDIT_MINUTES)
+    written = Comment.objects.filter(
+        pk=comment.pk, status=CommentStatus.OPEN, answered_body="", created__gte=now - window
+    ).update(body=body, edited=now, updated=now)
+    if not written:
+        current = Comment.objects.filter(pk=comment.pk).first()
+        raise ValidationError(FROZEN if current is None or current.is_frozen else TOO_LATE)
+    comment.body, comment.edited, comment.updated = body, now, now
     before = set(comment.mentions.values_list("pk", flat=True))
     mentioned = mentioned_members(comment.assessment, comment.body)
     comment.mentions.set(mentioned)
@@ -143,10 +187,15 @@ def edit_comment(comment, *, by, body):
 
 
 @transaction.atomic
-def resolve_comment(comment, *, by, disposition="", reason=""):
-    check(by, comment.assessment, Perm.RESOLVE_COMMENTS)
+def resolve_comment(comment, *, by, disposition="", reason="", text_digest=""):
+    """Resolve a comment; a MAB member's needs a disposition and a reason. The text it answers is stored
+    with it (``answered_body``). ``text_digest`` names the text the resolver read
+    (``Comment.text_digest``): if the author edited it since, the resolution is refused."""
+    check(by, comment.assessment, ACTION_PERMS["resolve"])
     if not comment.is_open:
         raise ValidationError(_("This comment is already resolved."))
+    if text_digest and text_digest != comment.text_digest:
+        raise ValidationError(EDITED_MEANWHILE)
     reason = (reason or "").strip()
     if disposition and disposition not in Disposition.values:
         raise ValidationError({"disposition": _("Choose a disposition from the list.")})
@@ -158,30 +207,66 @@ def resolve_comment(comment, *, by, disposition="", reason=""):
             errors["reason"] = _("Say why: the reason goes into the comment-response matrix.")
         if errors:
             raise ValidationError(errors)
-    comment.status = CommentStatus.RESOLVED
-    comment.disposition = disposition
-    comment.reason = reason
-    comment.resolved_by = by
-    comment.resolved_at = timezone.now()
-    comment.save()
+    now = timezone.now()
+    fields = {
+        "status": CommentStatus.RESOLVED,
+        "disposition": disposition,
+        "reason": reason,
+        "resolved_by": by,
+        "resolved_at": now,
+        "answered_body": comment.body,
+        "updated": now,
+    }
+    # Written only if the stored text is the one checked above: the answer goes with the text it answers.
+    written = Comment.objects.filter(pk=comment.pk, status=CommentStatus.OPEN, body=comment.body).update(
+        **fields
+    )
+    if not written:
+        current = Comment.objects.filter(pk=comment.pk).first()
+        if current is not None and not current.is_open:
+            raise ValidationError(_("This comment is already resolved."))
+        raise ValidationError(EDITED_MEANWHILE)
+    for field, value in fields.items():
+        setattr(comment, field, value)
     return comment
+
+
+def answered_in_thread(comment):
+    """Whether the comment or any reply below it has been answered (resolved now or once)."""
+    level = [comment.pk]
+    while level:
+        if (
+            Comment.objects.filter(pk__in=level)
+            .filter(Q(status=CommentStatus.RESOLVED) | ~Q(answered_body=""))
+            .exists()
+        ):
+            return True
+        level = list(Comment.objects.filter(parent__in=level).values_list("pk", flat=True))
+    return False
 
 
 @transaction.atomic
 def reopen_comment(comment, *, by):
-    check(by, comment.assessment, Perm.RESOLVE_COMMENTS)
-    comment.status = CommentStatus.OPEN
-    comment.disposition = ""
-    comment.resolved_by = None
-    comment.resolved_at = None
-    comment.save()
+    """The team takes the comment up again. Its text stays frozen as answered (``answered_body`` is
+    kept): the discussion goes on in replies, and the next resolution answers the same text."""
+    check(by, comment.assessment, ACTION_PERMS["reopen"])
+    fields = {
+        "status": CommentStatus.OPEN,
+        "disposition": "",
+        "resolved_by": None,
+        "resolved_at": None,
+        "updated": timezone.now(),
+    }
+    Comment.objects.filter(pk=comment.pk).update(**fields)
+    for field, value in fields.items():
+        setattr(comment, field, value)
     return comment
 
 
 @transaction.atomic
 def cast_vote(finding, *, by, verdict, body=""):
     """A MAB member endorses the finding or asks for revision; asking for revision needs a comment."""
-    check(by, finding.assessment, Perm.VALIDATE)
+    check(by, finding.assessment, ACTION_PERMS["vote"])
     if verdict not in Verdict.values:
         raise ValidationError({"verdict": _("Choose “endorse” or “needs revision”.")})
     comment = None
@@ -203,6 +288,7 @@ def cast_vote(finding, *, by, verdict, body=""):
                 % {"who": _who(by), "code": finding.indicator.code},
                 body=body,
                 url=comment_url(comment),
+                assessment=finding.assessment,
                 actor=by,
             )
     return vote
@@ -218,7 +304,7 @@ def _team_for(finding):
 @transaction.atomic
 def endorse_finding(finding, *, by):
     """The team marks a finding endorsed; refused while MAB comments on it are unresolved."""
-    check(by, finding.assessment, Perm.EDIT_EVIDENCE)
+    check(by, finding.assessment, ACTION_PERMS["endorse"])
     return transition(finding, FindingStatus.ENDORSED, by=by)
 
 
@@ -226,7 +312,7 @@ def endorse_finding(finding, *, by):
 def revise_finding(finding, *, by, expected_version, narrative, score, special_score):
     """The researcher's quick revision from the review page, with the same edit-conflict check as the
     admin (EditConflict when someone else saved meanwhile)."""
-    check(by, finding.assessment, Perm.EDIT_EVIDENCE)
+    check(by, finding.assessment, ACTION_PERMS["revise"])
     fields = {"narrative": narrative, "score": score, "special_score": special_score}
     return save_finding(finding, by=by, expected_version=expected_version, fields=fields)
 

@@ -43,6 +43,7 @@ urlpatterns = [
         name="docs",
     ),
     *(path("", include(module)) for module in APP_APIS),
-    # Anything else under /api/ is a JSON 404, never Django's HTML page.
-    re_path(r"^.*$", api_not_found),
+    # Anything else under /api/ is a JSON 404, never Django's HTML page nor a redirect to add a slash;
+    # [\s\S]: also paths with a newline, which "." does not match.
+    re_path(r"^[\s\S]*$", api_not_found),
 ]

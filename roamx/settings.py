@@ -73,12 +73,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every answer: under /api/ an error from Django itself (a refused Host header, a
+    # CSRF failure, a 404 or 500 page, also DEBUG's) is turned into JSON (toolkit/errors.py).
+    "toolkit.errors.APIErrorsAsJSONMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the app (compressed, cached forever by their hashed names), so any
     # reverse proxy in front of gunicorn needs no static configuration.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Each request starts in TIME_ZONE; one scoped to an assessment switches to its zone (docs/architecture.md).
+    "assessments.timezones.TimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -122,7 +127,11 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("km", "Khmer")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Pages that belong to no assessment (home, my assessments) show times in TIME_ZONE; an assessment's
+# pages, mails, exports and PDF in the assessment's own (assessments/timezones.py).
 TIME_ZONE = env("TIME_ZONE", "UTC")
+# Dates and times are always written through named formats (DATE_FORMAT, DATETIME_FORMAT, ...) from here.
+FORMAT_MODULE_PATH = ["roamx.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -174,6 +183,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": ["toolkit.rest.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "toolkit.rest.JSONNegotiation",
     "DEFAULT_SCHEMA_CLASS": "toolkit.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "toolkit.rest.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -184,6 +194,10 @@ SPECTACULAR_SETTINGS = {
     "report content and exports. See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Served to anyone, signed in or not (docs/api.md), and built once per language (toolkit/api_schema.py).
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_GENERATOR_CLASS": "toolkit.api_schema.SchemaGenerator",
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs page works offline: Swagger UI's files come from drf-spectacular-sidecar, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -124,7 +124,7 @@ def wait_for(url, processes, seconds=60, **kwargs):
                 raise AssertionError(f"{process.args[0]} exited with {process.returncode}")
         try:
             return requests.get(url, allow_redirects=False, timeout=5, **kwargs)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow on a busy machine
             time.sleep(0.3)
     raise AssertionError(f"{url} did not answer within {seconds} s")
 

@@ -13,6 +13,12 @@ from assessments.choices import MAX_SCALE_LEVELS, Confidence, FindingStatus, Pha
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
 from assessments.queries import evidence_members
 from indicators.models import Framework
+from toolkit.rest import StrictFieldsMixin
+
+TIME_ZONE_HELP = _(
+    "IANA time zone name (e.g. Asia/Phnom_Penh) in which pages, mails, exports and the PDF show times; "
+    "empty or left out: the zone of the country's capital."
+)
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -31,6 +37,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "title",
             "country_code",
             "country_name",
+            "time_zone",
             "framework",
             "scope",
             "phase",
@@ -45,7 +52,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentCreateSerializer(serializers.ModelSerializer):
+class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    read_serializer = AssessmentSerializer
     framework = serializers.SlugRelatedField(slug_field="code", queryset=Framework.objects.all())
     scope = serializers.ChoiceField(choices=Scope.choices, default=Scope.CORE)
     phase = serializers.ChoiceField(choices=Phase.choices, default=Phase.SETUP)
@@ -64,6 +72,7 @@ class AssessmentCreateSerializer(serializers.ModelSerializer):
             "title",
             "country_code",
             "country_name",
+            "time_zone",
             "framework",
             "scope",
             "phase",
@@ -71,11 +80,29 @@ class AssessmentCreateSerializer(serializers.ModelSerializer):
             "period_end",
             "scale",
         ]
+        extra_kwargs = {"time_zone": {"help_text": TIME_ZONE_HELP}}
 
     def validate(self, attrs):
         start, end = attrs.get("period_start"), attrs.get("period_end")
         if start and end and end < start:
             raise serializers.ValidationError({"period_end": _("The period cannot end before it starts.")})
+        return attrs
+
+
+class AssessmentUpdateSerializer(serializers.ModelSerializer):
+    """What those who may manage an assessment change through the API: its time zone."""
+
+    class Meta:
+        model = Assessment
+        fields = ["time_zone"]
+        extra_kwargs = {"time_zone": {"help_text": TIME_ZONE_HELP}}
+
+    def validate(self, attrs):
+        # A field this endpoint does not change is named, not silently dropped.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            message = _("This field cannot be changed here; only time_zone can.")
+            raise serializers.ValidationError({name: [message] for name in unknown})
         return attrs
 
 
@@ -140,8 +167,10 @@ class FindingSerializer(serializers.ModelSerializer):
         return finding.assessment.score_label(finding.score)
 
 
-class FindingUpdateSerializer(serializers.Serializer):
+class FindingUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """A partial update: any of the editable fields, plus the version the client read."""
+
+    read_serializer = FindingSerializer
 
     version = serializers.IntegerField(
         min_value=1,
@@ -225,14 +254,14 @@ class SourceField(serializers.PrimaryKeyRelatedField):
         return Source.objects.filter(assessment=self.context["assessment"])
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Source
         fields = ["id", "type", "title", "author", "published", "url", "accessed", "created", "updated"]
         read_only_fields = ["id", "created", "updated"]
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     indicator = FindingCodeField(source="finding", help_text=_("The finding, by its indicator's code."))
     source = SourceField()
 
@@ -253,7 +282,7 @@ class CitationSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class DataPointSerializer(serializers.ModelSerializer):
+class DataPointSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     indicator = FindingCodeField(source="finding", help_text=_("The finding, by its indicator's code."))
     source = SourceField(required=False, allow_null=True)
 

@@ -15,6 +15,7 @@ from assessments.api.scoped import AssessmentScopedMixin
 from assessments.api.serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
+    AssessmentUpdateSerializer,
     CitationSerializer,
     ConflictSerializer,
     DataPointSerializer,
@@ -27,12 +28,9 @@ from assessments.choices import Role
 from assessments.filters import EvidenceFilter, FindingFilter
 from assessments.models import Citation, DataPoint, Membership
 from assessments.queries import assessments_for, findings_for, sources_for
-from assessments.rules import can_create_assessment
+from assessments.rules import Perm, can_create_assessment, check
 from assessments.services import EditConflict, changed_fields, create_assessment, save_finding
-from toolkit.rest import PlainViewMixin
-
-# Ids in URLs: digits that fit a database integer; anything else is not found without asking the database.
-ID = r"\d{1,18}"
+from toolkit.rest import ID, PlainViewMixin, SkipUnchangedUpdateMixin
 
 
 class AssessmentViewSet(
@@ -79,6 +77,17 @@ class AssessmentViewSet(
         data = AssessmentSerializer(created, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=AssessmentUpdateSerializer, responses={200: AssessmentSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Change the assessment's time zone (lead researchers; outsiders 404, other members 403)."""
+        assessment = self.get_object()
+        check(request.user, assessment, Perm.MANAGE)
+        serializer = AssessmentUpdateSerializer(assessment, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        data = AssessmentSerializer(self.get_object(), context=self.get_serializer_context()).data
+        return Response(data)
+
 
 def etag(finding):
     return f'"{finding.version}"'
@@ -89,7 +98,7 @@ def parse_if_match(value):
     value = value.strip()
     if value == "*":
         return None
-    match = re.fullmatch(r'(?:W/)?"?(\d{1,9})"?', value)
+    match = re.fullmatch(r'(?:W/)?"?([0-9]{1,9})"?', value)
     return int(match.group(1)) if match else -1
 
 
@@ -184,7 +193,7 @@ class FindingViewSet(
         return Response(body, status=code, headers={"ETag": etag(current)})
 
 
-class SourceViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
+class SourceViewSet(AssessmentScopedMixin, SkipUnchangedUpdateMixin, viewsets.ModelViewSet):
     """The assessment's sources. Members read; researchers and leads write."""
 
     serializer_class = SourceSerializer
@@ -200,7 +209,7 @@ class SourceViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
         serializer.save(assessment=self.assessment)
 
 
-class EvidenceViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
+class EvidenceViewSet(AssessmentScopedMixin, SkipUnchangedUpdateMixin, viewsets.ModelViewSet):
     """Base for citations and data points: rows hanging off the findings in scope."""
 
     filterset_class = EvidenceFilter

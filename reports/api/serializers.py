@@ -9,11 +9,12 @@ from assessments.choices import StakeholderGroup
 from indicators.models import Category
 from reports.choices import ExportStatus, Priority, SectionKind
 from reports.models import Recommendation, ReportExport, ReportSection
+from toolkit.rest import StrictFieldsMixin
 
 MAX_TEXT = 100_000
 
 
-class ReportSectionSerializer(serializers.ModelSerializer):
+class ReportSectionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=SectionKind.choices, help_text=_("Which section; one of each."))
     body = serializers.CharField(
         allow_blank=True, required=False, max_length=MAX_TEXT, trim_whitespace=False, help_text=_("Markdown.")
@@ -49,7 +50,7 @@ class CategoryCodeField(serializers.SlugRelatedField):
         return Category.objects.filter(framework_id=self.context["assessment"].framework_id)
 
 
-class RecommendationSerializer(serializers.ModelSerializer):
+class RecommendationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     stakeholder_group = serializers.ChoiceField(choices=StakeholderGroup.choices)
     text = serializers.CharField(max_length=MAX_TEXT, help_text=_("Markdown (one paragraph)."))
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)

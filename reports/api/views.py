@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from assessments.api.scoped import AssessmentScopedMixin
@@ -22,11 +21,10 @@ from reports.downloads import pdf_response
 from reports.models import Recommendation, ReportExport, ReportSection
 from reports.queries import exports_for, recommendations_for
 from reports.services import request_export
+from toolkit.rest import ID, NoBodySerializer, SkipUnchangedUpdateMixin
 
-ID = r"\d{1,18}"
 
-
-class ReportSectionViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
+class ReportSectionViewSet(AssessmentScopedMixin, SkipUnchangedUpdateMixin, viewsets.ModelViewSet):
     """The report's narrative sections, one per kind, named by kind (``executive_summary``)."""
 
     serializer_class = ReportSectionSerializer
@@ -44,7 +42,7 @@ class ReportSectionViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
         serializer.save(assessment=self.assessment)
 
 
-class RecommendationViewSet(AssessmentScopedMixin, viewsets.ModelViewSet):
+class RecommendationViewSet(AssessmentScopedMixin, SkipUnchangedUpdateMixin, viewsets.ModelViewSet):
     """The recommendation register: each recommendation to one stakeholder group, with the categories and
     findings it comes from."""
 
@@ -92,17 +90,11 @@ class ReportExportViewSet(
     def create(self, request, *args, **kwargs):
         """Start an export. While the content is unchanged, the finished (or running) export is returned
         (200) and nothing renders again; otherwise a new one is queued (201). Follow its ``status``."""
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         export, reused = request_export(self.assessment, by=request.user)
         export = self.get_queryset().get(pk=export.pk)
         code = status.HTTP_200_OK if reused else status.HTTP_201_CREATED
         return Response(self.get_serializer(export).data, status=code)
-
-    def perform_content_negotiation(self, request, force=False):
-        # The PDF is sent as a file response; every other answer of the download (errors) is JSON,
-        # whatever the client accepts.
-        if self.action == "download":
-            return JSONRenderer(), JSONRenderer.media_type
-        return super().perform_content_negotiation(request, force)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -11,6 +11,7 @@ from review.api.targets import TYPES, is_open, type_of
 from review.choices import Disposition, Verdict
 from review.models import Comment, Vote
 from review.services import MAX_COMMENT
+from toolkit.rest import StrictFieldsMixin
 
 TARGET_SCHEMA = {
     "type": "object",
@@ -21,6 +22,7 @@ TARGET_SCHEMA = {
         "id": {"type": "integer", "description": "For a recommendation: its id."},
     },
     "required": ["type"],
+    "additionalProperties": False,
 }
 
 
@@ -33,6 +35,7 @@ class TargetField(serializers.Field):
         "type": _("The type must be one of: %(types)s."),
         "closed": _("Comments on a %(type)s are not open in this installation."),
         "key": _("Name the %(type)s with “%(key)s”."),
+        "unknown": _("Unknown key “%(unknown)s”: a %(type)s is named by “type” and “%(key)s”."),
         "missing": _("This assessment has no %(type)s “%(value)s”."),
     }
 
@@ -55,6 +58,12 @@ class TargetField(serializers.Field):
             raise serializers.ValidationError(self.error_messages["type"] % {"types": ", ".join(TYPES)})
         if not is_open(target_type):
             raise serializers.ValidationError(self.error_messages["closed"] % {"type": target_type.label})
+        unknown = sorted(set(data) - {"type", target_type.key})
+        if unknown:
+            raise serializers.ValidationError(
+                self.error_messages["unknown"]
+                % {"unknown": unknown[0], "type": target_type.label, "key": target_type.key}
+            )
         value = data.get(target_type.key)
         valid = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
         if target_type.key != "id":
@@ -82,7 +91,17 @@ class CommentSerializer(serializers.ModelSerializer):
         source="resolved_by.username", read_only=True, allow_null=True, default=None
     )
     editable_until = serializers.DateTimeField(
-        read_only=True, help_text=_("Its author may edit it until then.")
+        read_only=True,
+        allow_null=True,
+        help_text=_("Its author may edit it until then; null once the team has resolved it (frozen)."),
+    )
+    answered_body = serializers.CharField(
+        read_only=True,
+        help_text=_("The text as the team answered it (the comment-response matrix's); empty until then."),
+    )
+    text_digest = serializers.CharField(
+        read_only=True,
+        help_text=_("Names this text; send it when resolving, to refuse answering a text edited since."),
     )
 
     class Meta:
@@ -99,12 +118,14 @@ class CommentSerializer(serializers.ModelSerializer):
             "status",
             "disposition",
             "reason",
+            "answered_body",
             "resolved_by",
             "resolved_at",
             "created",
             "edited",
             "updated",
             "editable_until",
+            "text_digest",
         ]
         read_only_fields = fields
 
@@ -112,7 +133,8 @@ class CommentSerializer(serializers.ModelSerializer):
         return comment.author.get_full_name() or comment.author.username
 
 
-class CommentCreateSerializer(serializers.Serializer):
+class CommentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    read_serializer = CommentSerializer
     target = TargetField(
         required=False, help_text=_("What the comment is on; may be left out in a reply (the parent's).")
     )
@@ -135,11 +157,13 @@ class CommentCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class CommentEditSerializer(serializers.Serializer):
+class CommentEditSerializer(StrictFieldsMixin, serializers.Serializer):
+    read_serializer = CommentSerializer
     body = serializers.CharField(max_length=MAX_COMMENT)
 
 
-class ResolveSerializer(serializers.Serializer):
+class ResolveSerializer(StrictFieldsMixin, serializers.Serializer):
+    read_serializer = CommentSerializer
     disposition = serializers.ChoiceField(
         choices=Disposition.choices,
         required=False,
@@ -151,6 +175,14 @@ class ResolveSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=MAX_COMMENT,
         help_text=_("Required for a MAB member's comment."),
+    )
+    text_digest = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=_(
+            "The comment's text_digest as you read it: if its author edited it since, a 400 (read again)."
+        ),
     )
 
 
@@ -183,7 +215,8 @@ class VoteSerializer(serializers.ModelSerializer):
         return vote.member.get_full_name() or vote.member.username
 
 
-class VoteCreateSerializer(serializers.Serializer):
+class VoteCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    read_serializer = VoteSerializer
     indicator = FindingCodeField(source="finding", help_text=_("The finding, by its indicator's code."))
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     body = serializers.CharField(

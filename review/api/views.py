@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from assessments.api.scoped import AssessmentScopedMixin
 from assessments.models import Membership
-from assessments.rules import Perm
 from review import services
 from review.api.filters import CommentFilter, VoteFilter
 from review.api.serializers import (
@@ -24,8 +23,7 @@ from review.api.serializers import (
 )
 from review.api.targets import TYPES
 from review.models import Comment, Vote
-
-ID = r"\d{1,18}"
+from toolkit.rest import ID, NoBodySerializer
 
 
 def target_querysets():
@@ -54,9 +52,13 @@ class CommentViewSet(
     lookup_value_regex = ID
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    # The API's names of the review's actions; their rules are services.ACTION_PERMS.
+    ACTIONS = {"create": "comment", "partial_update": "edit", "resolve": "resolve", "reopen": "reopen"}
+
     @property
     def write_perm(self):
-        return Perm.RESOLVE_COMMENTS if self.action in ("resolve", "reopen") else Perm.COMMENT
+        # A method the viewset lacks (PUT, DELETE) has no action: members still get their 405.
+        return services.ACTION_PERMS[self.ACTIONS.get(self.action, "comment")]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -87,7 +89,8 @@ class CommentViewSet(
 
     @extend_schema(request=CommentEditSerializer, responses={200: CommentSerializer})
     def partial_update(self, request, *args, **kwargs):
-        """Edit your own comment's text, within the edit window (``editable_until``)."""
+        """Edit your own comment's text, within the edit window (``editable_until``) and only until the
+        team resolves it: a resolved comment is frozen (400), also after a reopen."""
         comment = self.get_object()
         serializer = CommentEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -108,6 +111,7 @@ class CommentViewSet(
     @action(detail=True, methods=["post"])
     def reopen(self, request, *args, **kwargs):
         comment = self.get_object()
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         services.reopen_comment(comment, by=request.user)
         return self.respond(comment)
 
@@ -129,7 +133,7 @@ class VoteViewSet(
     serializer_class = VoteSerializer
     filterset_class = VoteFilter
     lookup_value_regex = ID
-    write_perm = Perm.VALIDATE
+    write_perm = services.ACTION_PERMS["vote"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -11,6 +11,12 @@ def markdown_filter(text):
     return render_markdown(text)
 
 
+@register.filter
+def editable_by(comment, user):
+    """Whether ``user`` may edit ``comment`` now: the same rule the service applies."""
+    return comment.can_edit(user)
+
+
 @register.inclusion_tag("review/_nav.html", takes_context=True)
 def review_nav(context):
     """Nav links to the review of each assessment the user belongs to (one query)."""

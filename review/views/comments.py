@@ -1,5 +1,8 @@
 """Comment actions on any reviewable target: post, reply, edit, resolve, reopen.
 
+Each handler is called through ``base.run_action``, which has checked the action's permission; the
+service checks it again, with the rules about the comment itself (author, edit window, resolved).
+
 The finding page calls them for its own POSTs (so a failed form is shown again in place); the generic
 ``comment_action`` view serves other targets (report sections, recommendations) the same way.
 """
@@ -7,15 +10,15 @@ The finding page calls them for its own POSTs (so a failed form is shown again i
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments.rules import Perm, check, get_assessment_for
+from assessments.rules import get_assessment_for
 from review import services, targets
 from review.forms import CommentForm, EditCommentForm, ResolveForm
-from review.views.base import Bound, ConfirmForm, add_errors
+from review.views.base import Bound, ConfirmForm, add_errors, run_action
 
 
 def _comment(target, request):
@@ -31,8 +34,6 @@ def _comment(target, request):
 
 
 def add(request, target):
-    assessment = targets.spec_for(target).assessment(target)
-    check(request.user, assessment, Perm.COMMENT)
     form = CommentForm(request.POST)
     parent = None
     if form.is_valid():
@@ -69,7 +70,6 @@ def edit(request, target):
 
 def resolve(request, target):
     comment = _comment(target, request)
-    check(request.user, comment.assessment, Perm.RESOLVE_COMMENTS)
     form = ResolveForm(request.POST)
     if form.is_valid():
         try:
@@ -104,10 +104,7 @@ def comment_action(request, code, key, pk):
     """Comment actions for targets other than findings (their pages include review/_thread.html)."""
     assessment = get_assessment_for(request.user, code)
     target = targets.lookup(assessment, key, pk)
-    handler = COMMENT_ACTIONS.get(request.POST.get("action"))
-    if handler is None:
-        return HttpResponseBadRequest(_("Unknown action."))
-    result = handler(request, target)
+    result = run_action(request, assessment, COMMENT_ACTIONS, target)
     if not isinstance(result, Bound):
         return result
     context = {

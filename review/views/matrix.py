@@ -1,15 +1,14 @@
 """The comment-response matrix: every MAB comment and the team's disposition, for the workshop."""
 
 import tablib
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.choices import Role, StakeholderGroup
+from assessments.choices import StakeholderGroup
 from assessments.rules import get_assessment_for
+from assessments.timezones import show
 from review import queries, targets
 from review.forms import MatrixFilterForm
 from toolkit.tables import neutralised
@@ -36,11 +35,7 @@ def _row(comment):
 def matrix(request, code):
     assessment = get_assessment_for(request.user, code)
     categories = list(assessment.framework.categories.order_by("order"))
-    commenters = (
-        get_user_model()
-        .objects.filter(memberships__assessment=assessment, memberships__role=Role.MAB)
-        .order_by("username")
-    )
+    commenters = [membership.user for membership in queries.mab_members(assessment)]
     form = MatrixFilterForm(request.GET or None, categories=categories, commenters=commenters)
     filters = form.cleaned_data if form.is_valid() else {}
     comments = queries.mab_comments(assessment, **{k: v for k, v in filters.items() if v})
@@ -85,13 +80,13 @@ def _export(assessment, rows, fmt):
                 row["label"],
                 c.author.get_full_name() or c.author.username,
                 STAKEHOLDER_GROUPS.get(c.stakeholder_group, ""),
-                timezone.localtime(c.created).strftime("%Y-%m-%d"),
-                c.body,
+                show(c.created, assessment),
+                c.answered_text,
                 c.get_status_display(),
                 c.get_disposition_display(),
                 c.reason,
                 (c.resolved_by.get_full_name() or c.resolved_by.username) if c.resolved_by else "",
-                timezone.localtime(c.resolved_at).strftime("%Y-%m-%d") if c.resolved_at else "",
+                show(c.resolved_at, assessment, fmt="DATE_FORMAT"),
             ]
         )
     data = neutralised(data)

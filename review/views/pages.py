@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from review.forms import CommentForm, PreferenceForm, ResolveForm, ReviseForm, V
 from review.models import NotificationPreference
 from review.rendering import normalise_newlines, word_diff
 from review.views import comments, validation
-from review.views.base import Bound, add_errors, perm_flags
+from review.views.base import Bound, add_errors, perm_flags, run_action
 
 
 @login_required
@@ -49,7 +49,6 @@ def overview(request, code):
 
 
 def revise(request, finding):
-    check(request.user, finding.assessment, Perm.EDIT_EVIDENCE)
     form = ReviseForm(request.POST, assessment=finding.assessment)
     if form.is_valid():
         data = form.cleaned_data
@@ -91,10 +90,7 @@ def finding_page(request, code, indicator):
         raise Http404("No such finding.")
     bound = None
     if request.method == "POST":
-        handler = FINDING_ACTIONS.get(request.POST.get("action"))
-        if handler is None:
-            return HttpResponseBadRequest(_("Unknown action."))
-        result = handler(request, finding)
+        result = run_action(request, assessment, FINDING_ACTIONS, finding)
         if not isinstance(result, Bound):
             return result
         bound = result
@@ -134,7 +130,7 @@ def finding_context(request, assessment, finding, bound):
         "now": timezone.now(),
         "comment_form": CommentForm(),
         "resolve_form": ResolveForm(),
-        "vote_form": VoteForm(initial={"verdict": Verdict.ENDORSE}),
+        "vote_form": VoteForm(),
         "dispositions": Disposition.choices,
         "can_mark_endorsed": FindingStatus.ENDORSED in allowed_transitions(finding.status),
     }

@@ -5,18 +5,17 @@ content here — researchers write it in the research workspace (``reports`` adm
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.rules import Perm, check, get_assessment_for
 from review import queries, targets
 from review.choices import Disposition
 from review.views import comments
-from review.views.base import Bound, perm_flags
+from review.views.base import Bound, perm_flags, run_action
 
 
 def _render(request, assessment, *, bound=None, bound_target=None):
@@ -63,10 +62,7 @@ def report_comment(request, code, key, pk):
     target = targets.lookup(assessment, key, pk)
     if type(target) not in targets.report_models():
         raise Http404("Not part of the report.")
-    handler = comments.COMMENT_ACTIONS.get(request.POST.get("action"))
-    if handler is None:
-        return HttpResponseBadRequest(_("Unknown action."))
-    result = handler(request, target)
+    result = run_action(request, assessment, comments.COMMENT_ACTIONS, target)
     if not isinstance(result, Bound):
         return result
     return _render(request, assessment, bound=result, bound_target=target)

@@ -12,7 +12,8 @@ from reports.models import Recommendation
 from review import services
 from review.choices import CommentStatus
 from review.models import Comment, Vote
-from tests.api.conftest import MEMBERS, ROLES, WRITERS, expected_status
+from tests.api.conftest import MEMBERS, ROLES, WRITERS, expected_status, token_client
+from tests.factories import MembershipFactory
 
 BASE = "/api/assessments/khm-2023"
 ON_R111 = {"type": "finding", "indicator": "R.1.1"}
@@ -172,6 +173,53 @@ def test_edit_after_the_window_is_refused(api_as, mab_comment, settings):
     assert mab_comment.body == "Where is the 2022 law cited?"
 
 
+FROZEN = "The team has resolved this comment, so its text stays as they answered it."
+
+
+@pytest.mark.parametrize("reopened", [False, True], ids=["resolved", "reopened"])
+@pytest.mark.parametrize("role", [*ROLES, "other_mab"])
+def test_a_resolved_comment_is_frozen(api_as, assessment, mab_comment, members, role, reopened):
+    """Its author gets a 400 saying why (also after a reopen), other members 403, outsiders 404."""
+    services.resolve_comment(mab_comment, by=members["lead"], disposition="accepted", reason="Cited.")
+    if reopened:
+        services.reopen_comment(mab_comment, by=members["lead"])
+    if role == "other_mab":
+        client = token_client(MembershipFactory(assessment=assessment, role=Role.MAB).user)
+    else:
+        client = api_as(role)
+    response = client.patch(f"{BASE}/comments/{mab_comment.pk}/", {"body": "Rewritten."}, format="json")
+    expected = {"mab": 400, "anonymous": 401, "outsider": 404}.get(role, 403)
+    assert response.status_code == expected, response.content
+    if role == "mab":
+        assert FROZEN in str(response.json()["non_field_errors"])
+        detail = client.get(f"{BASE}/comments/{mab_comment.pk}/").json()
+        assert detail["editable_until"] is None and detail["body"] == "Where is the 2022 law cited?"
+    mab_comment.refresh_from_db()
+    assert mab_comment.body == "Where is the 2022 law cited?" and mab_comment.edited is None
+
+
+def test_resolving_names_the_text_it_answers(api_as, mab_comment, members):
+    client = api_as("researcher")
+    read = client.get(f"{BASE}/comments/{mab_comment.pk}/").json()
+    assert read["editable_until"] is not None
+    services.edit_comment(mab_comment, by=members["mab"], body="Where is the 2022 data law cited?")
+    answer = {"disposition": "accepted", "reason": "Cited.", "text_digest": read["text_digest"]}
+    refused = client.post(f"{BASE}/comments/{mab_comment.pk}/resolve/", answer, format="json")
+    assert refused.status_code == 400
+    assert "edited this comment after you opened it" in str(refused.json()["non_field_errors"])
+    mab_comment.refresh_from_db()
+    assert mab_comment.is_open and mab_comment.answered_body == ""
+    fresh = client.get(f"{BASE}/comments/{mab_comment.pk}/").json()["text_digest"]
+    done = client.post(
+        f"{BASE}/comments/{mab_comment.pk}/resolve/", {**answer, "text_digest": fresh}, format="json"
+    )
+    assert done.status_code == 200, done.content
+    assert done.json()["editable_until"] is None
+    assert done.json()["answered_body"] == "Where is the 2022 data law cited?"
+    mab_comment.refresh_from_db()
+    assert mab_comment.answered_body == "Where is the 2022 data law cited?"
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_researchers_resolve_a_mab_comment_with_a_disposition(api_as, mab_comment, members, role):
     response = api_as(role).post(
@@ -314,11 +362,14 @@ def test_revision_vote_needs_a_comment_then_blocks_endorsement(api_as, finding, 
         ({"indicator": "R.1.1", "verdict": "love"}, "verdict"),
         ({"indicator": "Z.9.9", "verdict": "endorse"}, "indicator"),
         ({"verdict": "endorse"}, "indicator"),
+        ({"indicator": "R.1.1"}, "verdict"),  # no choice made: nothing is endorsed by default
+        ({"indicator": "R.1.1", "verdict": ""}, "verdict"),
     ],
 )
 def test_bad_vote_gets_field_errors(api_as, assessment, body, field):
     response = api_as("mab").post(f"{BASE}/votes/", body, format="json")
     assert response.status_code == 400 and field in response.json()
+    assert not Vote.objects.exists()
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -143,3 +143,51 @@ def services_summary(assessment):
 
     rows, groups = endorsement_summary(assessment)
     return {r["category"].code: r for r in rows}, groups
+
+
+def _vote_form(html):
+    return html.split('<form method="post" class="stack" id="vote">')[1].split("</form>")[0]
+
+
+@pytest.mark.parametrize("earlier", [None, "endorse", "needs_revision"])
+def test_validation_form_preselects_nothing(client, members, finding, earlier):
+    """One stray click must not endorse a finding: no choice is made for the member, not even the vote
+    they cast before (the legend names it)."""
+    if earlier:
+        services.cast_vote(finding, by=members["mab"], verdict=earlier, body="Why 3?")
+    client.force_login(members["mab"])
+    form = _vote_form(client.get(finding.get_absolute_url()).content.decode())
+    assert form.count('type="radio"') == 2 and form.count(" required") == 2
+    assert "checked" not in form
+    if earlier:
+        assert "Your validation: " in form and "Change it?" in form
+
+
+def test_resolve_form_preselects_no_disposition(client, members, finding):
+    services.add_comment(finding, by=members["mab"], body="Not convinced.")
+    client.force_login(members["researcher"])
+    html = client.get(finding.get_absolute_url()).content.decode()
+    select = html.split('name="disposition"')[1].split("</select>")[0]
+    assert "selected" not in select and '<option value="">' in select
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"body": "Looks right."}, {"verdict": ""}, {"verdict": "maybe", "body": "x"}],
+    ids=["nothing", "comment only", "empty", "unknown"],
+)
+@pytest.mark.parametrize("earlier", [None, "needs_revision"])
+def test_a_vote_without_a_choice_is_refused_in_place(client, members, finding, data, earlier):
+    if earlier:
+        services.cast_vote(finding, by=members["mab"], verdict=earlier, body="Cite the law.")
+    comments = Comment.objects.count()
+    client.force_login(members["mab"])
+    response = vote(client, finding, **data)
+    assert response.status_code == 400
+    form = _vote_form(response.content.decode())
+    assert "Choose “endorse” or “needs revision”" in form and 'role="alert"' in form
+    assert "checked" not in form
+    if data.get("body"):
+        assert data["body"] in form  # what the member typed is kept
+    assert list(Vote.objects.values_list("verdict", flat=True)) == ([earlier] if earlier else [])
+    assert Comment.objects.count() == comments
