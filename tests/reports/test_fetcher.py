@@ -369,3 +369,28 @@ def test_fetcher_serves_only_its_allow_list(listener, urls, tmp_path):
         assert any(url in refused for refused in layout["refused"]), url
     fonts = subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True).stdout.decode()
     assert "+Served " in fonts and "DejaVu" not in fonts  # our font, served by the fetcher
+
+
+@pytest.mark.parametrize("kind", ["png", "gif"])
+def test_cover_logo_read_through_storage_and_only_png_or_jpeg(client, report, members, tmp_path, kind):
+    """Logos reach the worker as bytes read through their storage; a logo that is not PNG or JPEG is
+    left out and listed."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 30), (250, 160, 20)).save(buffer, kind.upper())
+    settings_, _created = Report.objects.get_or_create(assessment=report)
+    settings_.logo.save(f"logo.{kind}", ContentFile(buffer.getvalue()))
+    doc = document.build(report)
+    ((data, _p, layout),) = render_parts(doc, front=True)
+    assert layout["refused"] == []
+    with pikepdf.open(io.BytesIO(data)) as rendered:
+        sizes = [(int(i.Width), int(i.Height)) for i in image_streams(rendered)]
+    client.force_login(members["mab"])
+    preview = client.get(reverse("reports:preview", kwargs={"code": report.code})).content.decode()
+    if kind == "png":
+        assert doc.refused == [] and sizes == [(60, 30)]
+        assert doc.front_context["logo"].startswith("roamx-logo:logo/")
+        assert 'src="data:image/png;base64,' in preview
+    else:
+        assert doc.refused == [{"where": "Logo", "url": settings_.logo.name.rsplit("/", 1)[-1]}]
+        assert sizes == [] and doc.front_context["logo"] == ""
+        assert "src=\"data:image" not in preview and "Logo: <code>" in preview
