@@ -393,4 +393,4 @@ def test_cover_logo_read_through_storage_and_only_png_or_jpeg(client, report, me
     else:
         assert doc.refused == [{"where": "Logo", "url": settings_.logo.name.rsplit("/", 1)[-1]}]
         assert sizes == [] and doc.front_context["logo"] == ""
-        assert "src=\"data:image" not in preview and "Logo: <code>" in preview
+        assert 'src="data:image' not in preview and "Logo: <code>" in preview
