@@ -97,11 +97,11 @@ def test_framework_lists_do_not_grow(api_as, tiny):
 # ---- review and report resources: counts measured with one item, then with many --------------------
 
 
-def measure(client, url, grow):
+def measure(client, url, grow, start=1):
     few, n_few = count(client, url)
     grow()
     many, n_many = count(client, url)
-    assert n_few == 1 and n_many > 30, (n_few, n_many)
+    assert n_few == start and n_many > 30, (n_few, n_many)
     return few, many
 
 
@@ -109,11 +109,15 @@ def test_comment_list_does_not_grow(api_as, members, report_targets):
     from review import services
 
     findings = list(Finding.objects.filter(assessment=report_targets, archived=False)[:12])
+    sections = list(ReportSection.objects.filter(assessment=report_targets))
+    recommendations = list(Recommendation.objects.filter(assessment=report_targets))
+    # One comment on each kind of target to start with: the list loads each kind's targets in one query,
+    # so a fair "few" already holds every kind; only the number of comments grows.
     services.add_comment(findings[0], by=members["mab"], body="First.")
+    services.add_comment(sections[0], by=members["mab"], body="First on a section.")
+    services.add_comment(recommendations[0], by=members["mab"], body="First on a recommendation.")
 
     def grow():
-        sections = list(ReportSection.objects.filter(assessment=report_targets))
-        recommendations = list(Recommendation.objects.filter(assessment=report_targets))
         for i, finding in enumerate(findings):
             comment = services.add_comment(finding, by=members["mab"], body=f"On it @researcher @lead {i}")
             reply = services.add_comment(finding, by=members["researcher"], body="Yes.", parent=comment)
@@ -122,10 +126,10 @@ def test_comment_list_does_not_grow(api_as, members, report_targets):
                 services.resolve_comment(reply, by=members["lead"])
         # Report targets without mentions or replies: those mail a link, and the report's pages (with
         # get_absolute_url) are another piece of work.
-        for target in sections + recommendations:
+        for target in sections[1:] + recommendations[1:]:
             services.add_comment(target, by=members["mab"], body="Too vague.")
 
-    few, many = measure(api_as("researcher"), "/api/assessments/khm-2023/comments/", grow)
+    few, many = measure(api_as("researcher"), "/api/assessments/khm-2023/comments/", grow, start=3)
     assert few == many <= 10
 
 
