@@ -10,8 +10,8 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import DateTimeField, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -30,11 +30,13 @@ from assessments.forms import (
     AttachmentForm,
     FindingAdminForm,
     SpreadsheetImportForm,
+    time_zone_form_field,
 )
 from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Membership, Source
 from assessments.queries import assessments_for, editable_assessments_for, evidence_members
 from assessments.rules import Perm, can, check, settable_statuses
 from assessments.services import EditConflict, change_scope, create_assessment, save_finding
+from assessments.timezones import activate_for, show
 from assessments.uploads import StorageFailed, store_upload
 from indicators.choices import CategoryCode
 from indicators.models import Theme
@@ -69,19 +71,51 @@ class HistoryValues(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class AssessmentScopedMixin:
-    """Admin permissions from the user's role in the object's assessment — the one scoped admin, used by
-    the evidence here (``edit_perm = Perm.EDIT_EVIDENCE``) and by the report content in ``reports.admin``
-    (``Perm.EDIT_REPORT``). Its API twin is ``assessments.api.scoped.AssessmentScopedMixin``."""
+class AssessmentTimesMixin:
+    """List columns of date-times shown in each row's own assessment's time zone (a list can mix
+    assessments). The row's assessment is joined, so the list's query count does not grow."""
 
     # The lookup path from this model to its Assessment.
     assessment_lookup = "assessment"
-    edit_perm = Perm.EDIT_EVIDENCE
 
     def assessment_of(self, obj):
         for part in self.assessment_lookup.split("__"):
             obj = getattr(obj, part)
+            if obj is None:
+                return None
         return obj
+
+    def get_list_display(self, request):
+        return [self._in_zone(name) for name in super().get_list_display(request)]
+
+    def get_list_select_related(self, request):
+        joined = super().get_list_select_related(request)
+        if self.assessment_lookup == "pk" or joined is True:
+            return joined
+        return [*(joined or []), self.assessment_lookup]
+
+    def _in_zone(self, name):
+        try:
+            field = self.model._meta.get_field(name) if isinstance(name, str) else None
+        except FieldDoesNotExist:
+            field = None
+        if not isinstance(field, DateTimeField):
+            return name
+
+        @admin.display(description=field.verbose_name, ordering=name)
+        def column(obj):
+            return show(getattr(obj, name), self.assessment_of(obj), "SHORT_DATETIME_FORMAT")
+
+        column.__name__ = name
+        return column
+
+
+class AssessmentScopedMixin(AssessmentTimesMixin):
+    """Admin permissions from the user's role in the object's assessment — the one scoped admin, used by
+    the evidence here (``edit_perm = Perm.EDIT_EVIDENCE``) and by the report content in ``reports.admin``
+    (``Perm.EDIT_REPORT``). Its API twin is ``assessments.api.scoped.AssessmentScopedMixin``."""
+
+    edit_perm = Perm.EDIT_EVIDENCE
 
     def has_module_permission(self, request):
         # The admin asks this for anonymous visitors too (the login page lists the apps).
@@ -122,6 +156,7 @@ class AssessmentScopedMixin:
             # The admin would redirect with "doesn't exist"; for an assessment one is not a member of,
             # the object does not exist: 404, like every other page.
             raise Http404(_("No such object."))
+        activate_for(self.assessment_of(obj))  # its pages show times in its assessment's time zone
         return obj
 
     def _object_for_history(self, request, object_id):
@@ -129,6 +164,7 @@ class AssessmentScopedMixin:
         if obj is None:
             raise Http404(_("No such object."))
         check(request.user, self.assessment_of(obj), Perm.VIEW)
+        activate_for(self.assessment_of(obj))
         return obj
 
     def history_view(self, request, object_id, extra_context=None):
@@ -199,7 +235,7 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
     readonly_fields = ["created", "updated", "created_by"]
     fieldsets = [
-        (None, {"fields": ["code", "title", ("country_code", "country_name"), "framework"]}),
+        (None, {"fields": ["code", "title", ("country_code", "country_name"), "time_zone", "framework"]}),
         (gettext_lazy("Scope and timing"), {"fields": ["scope", ("period_start", "period_end"), "phase"]}),
         (gettext_lazy("Scoring"), {"fields": ["scale"]}),
         (gettext_lazy("Record"), {"fields": ["created_by", "created", "updated"], "classes": ["collapse"]}),
@@ -217,6 +253,11 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            return time_zone_form_field()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

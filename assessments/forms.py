@@ -11,10 +11,21 @@ from assessments.models import Attachment, Finding
 from assessments.queries import editable_assessments_for, evidence_members
 from assessments.rules import settable_statuses
 from assessments.services import EditConflict, changed_fields
+from assessments.timezones import zone_choices
 from assessments.uploads import check_upload
 
 # The fields researchers edit on a finding; everything else is set by services or the scope.
 FINDING_FIELDS = ["status", "score", "special_score", "confidence", "narrative", "assignee", "due_date"]
+
+
+def time_zone_form_field():
+    """The assessment's time zone as a list of IANA names; empty means the country's (see timezones)."""
+    return forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        choices=[("", gettext_lazy("— the country's (capital's) zone —")), *zone_choices()],
+        required=False,
+        help_text=gettext_lazy("Times on every page, mail, export and the PDF are shown in it."),
+    )
 
 
 class FindingAdminForm(forms.ModelForm):

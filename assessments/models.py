@@ -23,6 +23,7 @@ from assessments.choices import (
     SpecialScore,
     StakeholderGroup,
 )
+from assessments.timezones import default_time_zone, validate_time_zone
 from indicators.models import Framework, Indicator
 from toolkit.models import Timestamped
 
@@ -45,6 +46,13 @@ class Assessment(Timestamped):
         help_text=_("ISO 3166-1 code, e.g. KHM."),
     )
     country_name = models.CharField(_("country"), max_length=100)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Times on every page, mail, export and the PDF are shown in it. Empty: the country's."),
+    )
     framework = models.ForeignKey(
         Framework, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("framework edition")
     )
@@ -74,6 +82,13 @@ class Assessment(Timestamped):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.time_zone:
+            self.time_zone = default_time_zone(self.country_code)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "time_zone"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         scale = self.scale

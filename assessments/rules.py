@@ -9,6 +9,7 @@ from django.db import models
 from django.http import Http404
 
 from assessments.choices import Role
+from assessments.timezones import activate_for
 
 
 class Perm(models.TextChoices):
@@ -88,13 +89,18 @@ def check(user, assessment, perm=Perm.VIEW):
 
 
 def get_assessment_for(user, code, perm=Perm.VIEW, queryset=None):
-    """The assessment with this code, if the user may ``perm`` it (404 for outsiders, 403 otherwise)."""
+    """The assessment with this code, if the user may ``perm`` it (404 for outsiders, 403 otherwise).
+
+    A request scoped to an assessment shows times in its time zone: this makes it the current zone for
+    the rest of the request (``timezones.TimeZoneMiddleware`` resets it).
+    """
     from assessments.models import Assessment
 
     assessment = (queryset if queryset is not None else Assessment.objects).filter(code=code).first()
     if assessment is None:
         raise Http404("No such assessment.")
     check(user, assessment, perm)
+    activate_for(assessment)
     return assessment
 
 

@@ -21,9 +21,13 @@ from assessments.models import Finding, Source
 from assessments.queries import evidence_members
 from assessments.rules import settable_statuses
 from assessments.services import EditConflict, save_finding
+from assessments.timezones import show
 from toolkit.tables import TableError, neutralised, read_sheet
 
 FINDING_COLUMNS = ["indicator", "indicator_text", "status", "score", "confidence", "narrative", "assignee"]
+# Written by the export for the reader, ignored by the import: when the finding last changed, in the
+# assessment's time zone and the product's one date format.
+FINDING_EXPORT_COLUMNS = [*FINDING_COLUMNS, "updated"]
 FINDING_REQUIRED = {"indicator", "status", "score", "confidence", "narrative", "assignee"}
 SOURCE_COLUMNS = ["id", "type", "title", "author", "published", "url", "accessed"]
 SOURCE_REQUIRED = {"type", "title"}
@@ -85,7 +89,7 @@ def export_findings(assessment):
         .select_related("indicator", "assignee")
         .order_by("indicator__order")
     )
-    dataset = tablib.Dataset(headers=FINDING_COLUMNS, title="findings")
+    dataset = tablib.Dataset(headers=FINDING_EXPORT_COLUMNS, title="findings")
     for f in findings:
         score = f.special_score or (f.score if f.score is not None else "")
         dataset.append(
@@ -97,6 +101,7 @@ def export_findings(assessment):
                 f.confidence,
                 f.narrative,
                 f.assignee.username if f.assignee else "",
+                show(f.updated, assessment),
             ]
         )
     return dataset

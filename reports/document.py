@@ -6,17 +6,17 @@ Every text that reaches the report passes through ``khmer.segment`` so Khmer lin
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import markdown as md
 import nh3
 from django.template.loader import render_to_string
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from assessments.choices import StakeholderGroup
+from assessments.timezones import in_zone_of, show
 from indicators.choices import CategoryCode
 from reports import khmer
 from reports.chart import category_chart
@@ -266,7 +266,12 @@ def build(assessment):
             first = False
 
     title = report.display_title
-    when = report.report_date or date.today().replace(day=1)
+    # Today and the last change as the assessment's people see them, in its time zone. "As of" is the
+    # content's own last change, not the export's time, so the content hash stays the same for the same
+    # content.
+    with in_zone_of(assessment):
+        when = report.report_date or timezone.localdate().replace(day=1)
+    changes = [x.updated for x in [*findings, *sections.values(), *recommendations, report] if x.updated]
     front_context = {
         "title": text(title),
         "subtitle": text(report.subtitle),
@@ -276,7 +281,8 @@ def build(assessment):
         "country": text(assessment.country_name),
         "framework": text(str(assessment.framework)),
         "scope": assessment.get_scope_display(),
-        "date": formats.date_format(when, "F Y"),
+        "date": formats.date_format(when, "YEAR_MONTH_FORMAT"),
+        "as_of": show(max(changes), assessment) if changes else "",
         "logo": report.logo.path if report.logo else "",
         "partner_logo": report.partner_logo.path if report.partner_logo else "",
         "findings_count": len(findings),

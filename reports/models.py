@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import StakeholderGroup
 from assessments.models import Assessment, Finding
+from assessments.timezones import show
 from indicators.models import Category
 from reports.choices import SECTION_ORDER, ExportStatus, Priority, SectionKind
 from toolkit.models import Timestamped
@@ -141,7 +142,7 @@ class ReportExport(Timestamped):
         ordering = ["-created"]
 
     def __str__(self):
-        return f"{self.assessment.code} export {self.created:%Y-%m-%d %H:%M}"
+        return f"{self.assessment.code} export {show(self.created)}"
 
     @property
     def is_finished(self):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.rules import Perm, get_assessment_for, perms_for
+from assessments.timezones import file_stamp
 from reports import document
 from reports.choices import SECTION_ORDER, ExportStatus
 from reports.models import ReportExport
@@ -96,7 +97,7 @@ def download(request, code, pk):
     export = _export_for(request, code, pk, Perm.DOWNLOAD)
     if export.status != ExportStatus.DONE or not export.file:
         raise Http404(_("This export has no PDF."))
-    name = f"{export.assessment.code}-report-{export.finished:%Y%m%d-%H%M}.pdf"
+    name = f"{export.assessment.code}-report-{file_stamp(export.finished, export.assessment)}.pdf"
     return FileResponse(
         export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
     )

@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from assessments.admin import AssessmentTimesMixin
 from review import services
 from review.models import Comment, Notification, NotificationPreference, Vote
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(AssessmentTimesMixin, admin.ModelAdmin):
     """For oversight only: comments are written and resolved on the review pages, where the rules live."""
 
     list_display = ["__str__", "assessment", "category", "author_role", "status", "disposition", "created"]
@@ -33,7 +34,8 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(AssessmentTimesMixin, admin.ModelAdmin):
+    assessment_lookup = "finding__assessment"
     list_display = ["finding", "member", "verdict", "updated"]
     list_filter = ["verdict", "finding__assessment"]
     list_select_related = ["finding__indicator", "finding__assessment", "member"]
@@ -46,4 +48,8 @@ class VoteAdmin(admin.ModelAdmin):
 
 
 admin.site.register(NotificationPreference)
-admin.site.register(Notification, list_display=["recipient", "kind", "subject", "created", "sent_at"])
+
+
+@admin.register(Notification)
+class NotificationAdmin(AssessmentTimesMixin, admin.ModelAdmin):
+    list_display = ["recipient", "kind", "subject", "created", "sent_at"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import Role
 from assessments.models import Assessment, Finding
+from assessments.timezones import show
 from review.choices import CommentStatus, Disposition, Frequency, NotificationKind, Verdict
 from toolkit.models import Timestamped
 
@@ -142,7 +143,7 @@ class LastSeen(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} saw {self.finding} at {self.seen_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} saw {self.finding} at {show(self.seen_at)}"
 
     def narrative_changed(self, finding):
         return self.narrative != finding.narrative
@@ -167,6 +168,10 @@ class Notification(Timestamped):
     """One event for one person: mailed at once, or kept for the daily digest (``send_digests``)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The assessment the event happened in: its mail shows times in the assessment's time zone.
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     subject = models.CharField(max_length=300)
     body = models.TextField()

@@ -4,6 +4,8 @@ Mail goes out only after the transaction that caused it commits, so a refused or
 never mails anyone.
 """
 
+from itertools import groupby
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.timezones import in_zone_of, zone_of
 from review.choices import Frequency
 from review.models import Notification, NotificationPreference
 
@@ -24,12 +27,12 @@ def absolute(url):
     return url if url.startswith("http") else f"{settings.SITE_URL}{url}"
 
 
-def notify(recipient, kind, *, subject, body, url, actor=None):
-    """Tell ``recipient`` about an event; nobody is told about their own actions."""
+def notify(recipient, kind, *, subject, body, url, assessment, actor=None):
+    """Tell ``recipient`` about an event in ``assessment``; nobody is told about their own actions."""
     if recipient is None or (actor is not None and recipient.pk == actor.pk):
         return None
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind, subject=subject, body=body, url=absolute(url)
+        recipient=recipient, assessment=assessment, kind=kind, subject=subject, body=body, url=absolute(url)
     )
     if frequency_for(recipient) == Frequency.IMMEDIATE:
         transaction.on_commit(lambda: send_now(notification.pk))
@@ -37,25 +40,36 @@ def notify(recipient, kind, *, subject, body, url, actor=None):
 
 
 def send_now(pk):
-    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    notification = Notification.objects.select_related("recipient", "assessment").get(pk=pk)
     if notification.sent_at:
         return
     if notification.recipient.email:
+        with in_zone_of(notification.assessment):
+            message = render_to_string("review/emails/notification.txt", {"n": notification})
         send_mail(
             subject=f"[roamx] {notification.subject}",
-            message=render_to_string("review/emails/notification.txt", {"n": notification}),
+            message=message,
             from_email=None,
             recipient_list=[notification.recipient.email],
         )
     Notification.objects.filter(pk=pk).update(sent_at=timezone.now())
 
 
+def by_assessment(notifications):
+    """[{assessment, zone, notifications}] in the order given (sorted by assessment)."""
+    groups = []
+    for assessment, items in groupby(notifications, key=lambda n: n.assessment):
+        groups.append({"assessment": assessment, "zone": zone_of(assessment), "notifications": list(items)})
+    return groups
+
+
 def send_digests():
-    """One mail per person with everything not yet mailed; returns the number of mails sent."""
+    """One mail per person with everything not yet mailed, grouped by assessment (each group's times in
+    its assessment's time zone); returns the number of mails sent."""
     pending = list(
         Notification.objects.filter(sent_at__isnull=True)
-        .select_related("recipient")
-        .order_by("recipient_id", "created")
+        .select_related("recipient", "assessment")
+        .order_by("recipient_id", "assessment__code", "created", "pk")
     )
     by_recipient = {}
     for notification in pending:
@@ -67,7 +81,8 @@ def send_digests():
                 send_mail(
                     subject=_("[roamx] Your review digest: %(n)d update(s)") % {"n": len(notifications)},
                     message=render_to_string(
-                        "review/emails/digest.txt", {"user": recipient, "notifications": notifications}
+                        "review/emails/digest.txt",
+                        {"user": recipient, "groups": by_assessment(notifications)},
                     ),
                     from_email=None,
                     recipient_list=[recipient.email],

@@ -97,6 +97,7 @@ def _notify_mentions(comment, users, *, by):
             subject=_("%(who)s mentioned you on %(what)s") % {"who": _who(by), "what": label},
             body=comment.body,
             url=comment_url(comment),
+            assessment=comment.assessment,
             actor=by,
         )
 
@@ -136,6 +137,7 @@ def add_comment(target, *, by, body, parent=None):
             % {"who": _who(by), "what": spec.label(target)},
             body=body,
             url=comment_url(comment),
+            assessment=assessment,
             actor=by,
         )
     return comment
@@ -286,6 +288,7 @@ def cast_vote(finding, *, by, verdict, body=""):
                 % {"who": _who(by), "code": finding.indicator.code},
                 body=body,
                 url=comment_url(comment),
+                assessment=finding.assessment,
                 actor=by,
             )
     return vote

@@ -33,6 +33,7 @@ def mail_new_assignee(sender, instance, created, raw=False, **kwargs):
         % {"code": instance.indicator.code, "assessment": instance.assessment.code},
         body=instance.indicator.text,
         url=instance.get_absolute_url(),
+        assessment=instance.assessment,
         actor=actor,
     )
 

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Each request starts in TIME_ZONE; one scoped to an assessment switches to its zone (docs/architecture.md).
+    "assessments.timezones.TimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -125,7 +127,11 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("km", "Khmer")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Pages that belong to no assessment (home, my assessments) show times in TIME_ZONE; an assessment's
+# pages, mails, exports and PDF in the assessment's own (assessments/timezones.py).
 TIME_ZONE = env("TIME_ZONE", "UTC")
+# Dates and times are always written through named formats (DATE_FORMAT, DATETIME_FORMAT, ...) from here.
+FORMAT_MODULE_PATH = ["roamx.formats"]
 USE_I18N = True
 USE_TZ = True
 

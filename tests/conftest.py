@@ -5,9 +5,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from assessments.choices import Role, StakeholderGroup
-from assessments.services import create_assessment
 from indicators.models import Framework
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import AssessmentFactory, MembershipFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -36,31 +35,30 @@ def framework(db):
     return Framework.objects.filter(code="iui-2019").first() or load_shipped_framework()
 
 
-@pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("reader", password="pw-reader-1")
+def account(username, password, **fields):
+    """A user with no name (pages fall back to the username), as ``create_user`` makes one."""
+    return UserFactory(username=username, password=password, first_name="", last_name="", **fields)
 
 
 @pytest.fixture
-def superuser(django_user_model):
-    return django_user_model.objects.create_superuser("root", "root@example.org", "pw-root-1")
+def user(db):
+    return account("reader", "pw-reader-1", email="")
 
 
 @pytest.fixture
-def staff_user(django_user_model):
-    return django_user_model.objects.create_user("clerk", password="pw-clerk-1", is_staff=True)
+def superuser(db):
+    return account("root", "pw-root-1", email="root@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_user(db):
+    return account("clerk", "pw-clerk-1", email="", is_staff=True)
 
 
 @pytest.fixture
 def assessment(framework):
     """A core-scope assessment of Cambodia (109 core + 21 contextual findings)."""
-    return create_assessment(
-        code="khm-2023",
-        title="Assessing Internet Development in Cambodia",
-        country_code="KHM",
-        country_name="Cambodia",
-        framework=framework,
-    )
+    return AssessmentFactory(code="khm-2023", framework=framework)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The base view for API resources inside one assessment, at /api/assessments/<code>/... — the API twin of
 ``assessments.admin``'s scoped admin: both take access from ``assessments.rules`` and nothing else."""
 
+from django.utils import timezone
 from rest_framework.permissions import SAFE_METHODS
 
 from assessments.rules import Perm, get_assessment_for
@@ -22,6 +23,9 @@ class AssessmentScopedMixin(PlainViewMixin):
         super().initial(request, *args, **kwargs)
         perm = self.read_perm if request.method in SAFE_METHODS else self.write_perm
         self.assessment = get_assessment_for(request.user, kwargs["code"], perm)
+        # get_assessment_for makes the assessment's time zone current (for pages); the API answers in
+        # UTC everywhere, and gives each assessment's time_zone for clients that show times.
+        timezone.deactivate()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -15,6 +15,11 @@ from assessments.queries import evidence_members
 from indicators.models import Framework
 from toolkit.rest import StrictFieldsMixin
 
+TIME_ZONE_HELP = _(
+    "IANA time zone name (e.g. Asia/Phnom_Penh) in which pages, mails, exports and the PDF show times; "
+    "empty or left out: the zone of the country's capital."
+)
+
 
 class AssessmentSerializer(serializers.ModelSerializer):
     framework = serializers.CharField(source="framework.code", read_only=True)
@@ -32,6 +37,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "title",
             "country_code",
             "country_name",
+            "time_zone",
             "framework",
             "scope",
             "phase",
@@ -66,6 +72,7 @@ class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
             "title",
             "country_code",
             "country_name",
+            "time_zone",
             "framework",
             "scope",
             "phase",
@@ -73,11 +80,29 @@ class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
             "period_end",
             "scale",
         ]
+        extra_kwargs = {"time_zone": {"help_text": TIME_ZONE_HELP}}
 
     def validate(self, attrs):
         start, end = attrs.get("period_start"), attrs.get("period_end")
         if start and end and end < start:
             raise serializers.ValidationError({"period_end": _("The period cannot end before it starts.")})
+        return attrs
+
+
+class AssessmentUpdateSerializer(serializers.ModelSerializer):
+    """What those who may manage an assessment change through the API: its time zone."""
+
+    class Meta:
+        model = Assessment
+        fields = ["time_zone"]
+        extra_kwargs = {"time_zone": {"help_text": TIME_ZONE_HELP}}
+
+    def validate(self, attrs):
+        # A field this endpoint does not change is named, not silently dropped.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            message = _("This field cannot be changed here; only time_zone can.")
+            raise serializers.ValidationError({name: [message] for name in unknown})
         return attrs
 
 

@@ -15,6 +15,7 @@ from assessments.api.scoped import AssessmentScopedMixin
 from assessments.api.serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
+    AssessmentUpdateSerializer,
     CitationSerializer,
     ConflictSerializer,
     DataPointSerializer,
@@ -27,7 +28,7 @@ from assessments.choices import Role
 from assessments.filters import EvidenceFilter, FindingFilter
 from assessments.models import Citation, DataPoint, Membership
 from assessments.queries import assessments_for, findings_for, sources_for
-from assessments.rules import can_create_assessment
+from assessments.rules import Perm, can_create_assessment, check
 from assessments.services import EditConflict, changed_fields, create_assessment, save_finding
 from toolkit.rest import ID, PlainViewMixin, SkipUnchangedUpdateMixin
 
@@ -75,6 +76,17 @@ class AssessmentViewSet(
         created = self.get_queryset().get(pk=assessment.pk)
         data = AssessmentSerializer(created, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssessmentUpdateSerializer, responses={200: AssessmentSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Change the assessment's time zone (lead researchers; outsiders 404, other members 403)."""
+        assessment = self.get_object()
+        check(request.user, assessment, Perm.MANAGE)
+        serializer = AssessmentUpdateSerializer(assessment, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        data = AssessmentSerializer(self.get_object(), context=self.get_serializer_context()).data
+        return Response(data)
 
 
 def etag(finding):

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from assessments.api.scoped import AssessmentScopedMixin
 from assessments.rules import Perm
+from assessments.timezones import file_stamp
 from reports.api.serializers import RecommendationSerializer, ReportExportSerializer, ReportSectionSerializer
 from reports.choices import ExportStatus, SectionKind
 from reports.models import Recommendation, ReportExport, ReportSection
@@ -105,7 +106,7 @@ class ReportExportViewSet(
         export = self.get_object()
         if export.status != ExportStatus.DONE or not export.file:
             raise Http404(_("This export has no PDF."))
-        name = f"{self.assessment.code}-report-{export.finished:%Y%m%d-%H%M}.pdf"
+        name = f"{self.assessment.code}-report-{file_stamp(export.finished, export.assessment)}.pdf"
         return FileResponse(
             export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
         )

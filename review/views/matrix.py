@@ -4,11 +4,11 @@ import tablib
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.choices import StakeholderGroup
 from assessments.rules import get_assessment_for
+from assessments.timezones import show
 from review import queries, targets
 from review.forms import MatrixFilterForm
 from toolkit.tables import neutralised
@@ -80,13 +80,13 @@ def _export(assessment, rows, fmt):
                 row["label"],
                 c.author.get_full_name() or c.author.username,
                 STAKEHOLDER_GROUPS.get(c.stakeholder_group, ""),
-                timezone.localtime(c.created).strftime("%Y-%m-%d"),
+                show(c.created, assessment),
                 c.answered_text,
                 c.get_status_display(),
                 c.get_disposition_display(),
                 c.reason,
                 (c.resolved_by.get_full_name() or c.resolved_by.username) if c.resolved_by else "",
-                timezone.localtime(c.resolved_at).strftime("%Y-%m-%d") if c.resolved_at else "",
+                show(c.resolved_at, assessment, fmt="DATE_FORMAT"),
             ]
         )
     data = neutralised(data)

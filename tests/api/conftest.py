@@ -2,11 +2,11 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from assessments.models import Citation, DataPoint, Finding
+from assessments.models import Finding
 from reports.demo import seed_report
 from reports.models import Recommendation, ReportSection
 from review import targets
-from tests.factories import SourceFactory
+from tests.factories import CitationFactory, DataPointFactory, SourceFactory
 
 ROLES = ["lead", "researcher", "mab", "staff", "outsider", "anonymous"]
 MEMBERS = ["lead", "researcher", "mab", "staff"]
@@ -35,8 +35,8 @@ def evidence(assessment):
     """A source cited by R.1.1's finding, and a data point on it."""
     finding = Finding.objects.get(assessment=assessment, indicator__code="R.1.1")
     source = SourceFactory(assessment=assessment)
-    citation = Citation.objects.create(finding=finding, source=source, locator="p. 4")
-    point = DataPoint.objects.create(finding=finding, value="61.5", unit="%", year=2022, source=source)
+    citation = CitationFactory(finding=finding, source=source, locator="p. 4")
+    point = DataPointFactory(finding=finding, value="61.5", unit="%", year=2022, source=source)
     return {"finding": finding, "source": source, "citation": citation, "data_point": point}
 
 

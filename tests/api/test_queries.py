@@ -102,7 +102,6 @@ def measure(client, url, grow):
     grow()
     many, n_many = count(client, url)
     assert n_few == 1 and n_many > 30, (n_few, n_many)
-    print(f"{url}: {few} queries for 1 item, {many} for {n_many}")
     return few, many
 
 

@@ -3,19 +3,14 @@ from django.urls import reverse
 
 from assessments.choices import Role
 from assessments.models import Finding
-from assessments.services import create_assessment
-from tests.factories import MembershipFactory
+from tests.factories import AssessmentFactory, MembershipFactory
 
 
 @pytest.fixture
 def other_assessment(framework, members):
     """Another country's assessment, in which only the outsider works (as a researcher)."""
-    other = create_assessment(
-        code="tha-2024",
-        title="Assessing Internet Development in Thailand",
-        country_code="THA",
-        country_name="Thailand",
-        framework=framework,
+    other = AssessmentFactory(
+        code="tha-2024", country_code="THA", country_name="Thailand", framework=framework
     )
     MembershipFactory(assessment=other, user=members["outsider"], role=Role.RESEARCHER)
     return other

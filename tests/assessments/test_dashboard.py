@@ -5,9 +5,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.choices import Scope
-from assessments.models import Citation, DataPoint, Finding
+from assessments.models import Finding
 from assessments.services import change_scope, save_finding
-from tests.factories import SourceFactory
+from tests.factories import (
+    AssessmentFactory,
+    CitationFactory,
+    DataPointFactory,
+    MembershipFactory,
+    SourceFactory,
+)
 
 from .conftest import finding
 
@@ -57,8 +63,8 @@ def test_progress_scores_coverage_mine_and_recent(client, assessment, members):
     edit(assessment, "R.4.1", me, status="draft", special_score="insufficient_data", assignee=me)
     edit(assessment, "A.5.1", members["lead"], status="draft", score=4)
     source = SourceFactory(assessment=assessment)
-    Citation.objects.create(finding=finding(assessment, "R.3.1"), source=source)
-    DataPoint.objects.create(finding=finding(assessment, "A.5.1"), value=32.9, unit="%", year=2021)
+    CitationFactory(finding=finding(assessment, "R.3.1"), source=source)
+    DataPointFactory(finding=finding(assessment, "A.5.1"), value=32.9, unit="%", year=2021, source=None)
     client.force_login(me)
     response = client.get(dashboard_url())
     rows = {row["category"].code: row for row in response.context["figures"]()["categories"]}
@@ -99,7 +105,7 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_findings(client, asses
         save_finding(
             f, by=me, expected_version=f.version, fields={"status": "draft", "score": 3, "assignee": me}
         )
-        Citation.objects.create(finding=f, source=source)
+        CitationFactory(finding=f, source=source)
     cache.clear()
     with CaptureQueriesContext(connection) as many:
         assert client.get(dashboard_url()).status_code == 200
@@ -120,8 +126,6 @@ def test_my_assessments_list_and_home_section(client, assessment, members, other
 
 def test_home_queries_do_not_grow_with_assessments(client, framework, members, assessment, other_assessment):
     from assessments.choices import Role
-    from assessments.services import create_assessment
-    from tests.factories import MembershipFactory
 
     user = members["outsider"]
     client.force_login(user)
@@ -129,9 +133,7 @@ def test_home_queries_do_not_grow_with_assessments(client, framework, members, a
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("home"))
     for n in range(3):
-        extra = create_assessment(
-            code=f"x-{n}", title=f"X {n}", country_code="KHM", country_name="X", framework=framework
-        )
+        extra = AssessmentFactory(code=f"x-{n}", title=f"X {n}", country_name="X", framework=framework)
         MembershipFactory(assessment=extra, user=user, role=Role.RESEARCHER)
     with CaptureQueriesContext(connection) as many:
         body = client.get(reverse("home")).content.decode()
@@ -173,11 +175,11 @@ def test_dashboard_figures_are_cached_until_anything_they_show_changes(client, a
     assert figures_on_page(client)[0].startswith("1% of 130")
 
     source = SourceFactory(assessment=assessment)  # evidence added without saving the finding
-    citation = Citation.objects.create(finding=finding(assessment, "R.3.1"), source=source)
+    citation = CitationFactory(finding=finding(assessment, "R.3.1"), source=source)
     assert figures_on_page(client)[2] == "1 / 22"
     citation.delete()  # and removed again
     assert figures_on_page(client)[2] == "0 / 22"
-    point = DataPoint.objects.create(finding=finding(assessment, "R.4.1"), value=1, unit="%", year=2020)
+    point = DataPointFactory(finding=finding(assessment, "R.4.1"), value=1, unit="%", year=2020, source=None)
     assert figures_on_page(client)[2] == "1 / 22"
     point.delete()
     assert figures_on_page(client)[2] == "0 / 22"

@@ -67,6 +67,7 @@ def test_export_findings_as_csv_and_xlsx(client, assessment, members):
         "confidence",
         "narrative",
         "assignee",
+        "updated",  # when the finding last changed (issue 11: exports show times in the assessment's zone)
     ]
     assert len(data) == 130
     row = next(r for r in data.dict if r["indicator"] == "A.5.1")

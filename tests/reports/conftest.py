@@ -3,9 +3,9 @@ import subprocess
 import pytest
 
 from assessments.choices import FindingStatus
-from assessments.models import Citation, DataPoint, Finding
+from assessments.models import Finding
 from reports.demo import seed_report
-from tests.factories import SourceFactory
+from tests.factories import CitationFactory, DataPointFactory, SourceFactory
 
 
 @pytest.fixture
@@ -19,8 +19,8 @@ def report(assessment):
         finding.status = FindingStatus.DRAFT
         finding.score = 1 + i % 5
         finding.save()
-        Citation.objects.create(finding=finding, source=source)
-        DataPoint.objects.create(finding=finding, value=98, unit="%", year=2022)
+        CitationFactory(finding=finding, source=source, locator="")
+        DataPointFactory(finding=finding, value=98, unit="%", year=2022, source=None)
     return assessment
 
 

@@ -9,6 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from reports.choices import ExportStatus
 from reports.models import ReportExport
+from tests.factories import ReportExportFactory
 from tests.reports.conftest import flat, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -107,8 +108,7 @@ def test_report_page_queries_do_not_grow_with_exports(client, report, members):
             assert client.get(url("report", report)).status_code == 200
         return len(ctx)
 
-    ReportExport.objects.create(assessment=report, requested_by=members["staff"], content_hash="a")
+    ReportExportFactory(assessment=report, requested_by=members["staff"])
     few = count()
-    for i in range(15):
-        ReportExport.objects.create(assessment=report, requested_by=members["lead"], content_hash=str(i))
+    ReportExportFactory.create_batch(15, assessment=report, requested_by=members["lead"])
     assert count() == few

@@ -1,11 +1,10 @@
 import datetime
 
 import pytest
-from django.core.files.base import ContentFile
 
-from assessments.models import Attachment, Citation, DataPoint, Finding
+from assessments.models import Finding
 from assessments.services import save_finding
-from tests.factories import SourceFactory
+from tests.factories import AttachmentFactory, CitationFactory, DataPointFactory, SourceFactory
 
 
 @pytest.fixture
@@ -20,16 +19,10 @@ def finding(assessment, members):
     survey = SourceFactory(
         assessment=assessment, title="Household survey", url="", published=datetime.date(2022, 3, 1)
     )
-    Citation.objects.create(finding=finding, source=law, locator="art. 7")
-    Citation.objects.create(finding=finding, source=survey)
-    DataPoint.objects.create(finding=finding, value=41.5, unit="%", year=2022, source=survey)
-    Attachment.objects.create(
-        finding=finding,
-        file=ContentFile(b"%PDF-1.4 test", name="law.pdf"),
-        original_name="telecom-law.pdf",
-        content_type="application/pdf",
-        size=13,
-    )
+    CitationFactory(finding=finding, source=law, locator="art. 7")
+    CitationFactory(finding=finding, source=survey, locator="")
+    DataPointFactory(finding=finding, value=41.5, unit="%", year=2022, source=survey)
+    AttachmentFactory(finding=finding)
     save_finding(
         finding,
         by=members["researcher"],

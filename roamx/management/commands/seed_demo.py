@@ -24,10 +24,10 @@ class Command(BaseCommand):
     def handle(self, **options):
         try:
             users = create_demo_users()
+            self.stdout.write(f"Demo accounts ready (password {DEMO_PASSWORD}): {', '.join(users)}")
+            assessment = create_demo_assessment(users)
         except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Demo accounts ready (password {DEMO_PASSWORD}): {', '.join(users)}")
-        assessment = create_demo_assessment(users)
         if assessment is None:
             self.stdout.write("No framework loaded: run manage.py load_framework, then seed_demo again.")
             return
