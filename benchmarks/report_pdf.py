@@ -177,7 +177,7 @@ def reference_pool():
     export's."""
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(
-        max_workers=1, mp_context=context, initializer=warm_up, initargs=("<p>Aa</p>", pdf.BASE_URL)
+        max_workers=1, mp_context=context, initializer=warm_up, initargs=("<p>Aa</p>",)
     )
 
 
@@ -220,7 +220,9 @@ def bench(code, scope, reference):
 
     single = pdf.single_html(doc)
     started = time.perf_counter()
-    _single_pdf, single_pages, _layout = reference.submit(render_html, single, pdf.BASE_URL).result()
+    _single_pdf, single_pages, _layout = reference.submit(
+        render_html, single, doc.resources_for(single)
+    ).result()
     single_s = time.perf_counter() - started
 
     ratio = lambda s: s / chrome_s  # noqa: E731

@@ -32,3 +32,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("Rendering")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
+
+
+# Exports that a worker has yet to finish.
+ACTIVE = [ExportStatus.QUEUED, ExportStatus.RUNNING]

@@ -5,59 +5,22 @@ Every text that reaches the report passes through ``khmer.segment`` so Khmer lin
 """
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import markdown as md
-import nh3
 from django.template.loader import render_to_string
-from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from assessments.choices import StakeholderGroup
-from assessments.timezones import in_zone_of, show
-from indicators.choices import CategoryCode
-from reports import khmer
-from reports.chart import category_chart
-from reports.choices import CATEGORY_SECTIONS, SectionKind
-from reports.queries import findings_for_report, recommendations_for, report_for, sections_for
+from reports import chapters as builders
+from reports.chapters import markdown, text  # noqa: F401 (markdown: public, reports.document.markdown)
+from reports.media import ReportMedia
 
 APP_DIR = Path(__file__).resolve().parent
 FONT_DIR = APP_DIR / "fonts"
 CSS_FILE = APP_DIR / "pdf.css"
 # Bump when the rendering code changes in a way the templates and CSS do not show.
-RENDER_VERSION = "2"  # 2: Khmer lines carry /ActualText
-CATEGORY_ORDER = ["R", "O", "A", "M", "X", "C"]
-# Short headings as in the published report ("R – Rights").
-CATEGORY_HEADINGS = {
-    "R": "R – Rights",
-    "O": "O – Openness",
-    "A": "A – Access",
-    "M": "M – Multistakeholder",
-    "X": "X – Cross-cutting issues",
-    "C": "Contextual indicators",
-}
-
-
-def markdown(text):
-    """Markdown → safe HTML (researchers' text is never trusted as HTML)."""
-    if not text:
-        return ""
-    html = md.markdown(khmer.segment(text), extensions=["extra", "sane_lists"], output_format="html")
-    return mark_safe(nh3.clean(html))
-
-
-def text(value):
-    return khmer.segment(str(value or ""))
-
-
-@dataclass
-class Chapter:
-    key: str
-    title: str
-    html: str  # the body markup
-    toc: list = field(default_factory=list)  # [(anchor id, title, level)]
+RENDER_VERSION = "3"  # 2: Khmer lines carry /ActualText; 3: the fetcher serves only our resources
 
 
 @dataclass
@@ -69,6 +32,15 @@ class ReportDocument:
     is_draft: bool
     short_title: str
     css: str
+    media: ReportMedia = None
+
+    @property
+    def refused(self):
+        """What the report's text asked to load and was refused: ``[{"where", "url"}]``."""
+        return self.media.refused if self.media else []
+
+    def resources_for(self, html):
+        return self.media.used_by(html) if self.media else {}
 
     def chapter_document(self, chapter):
         """A complete HTML document for one chapter (rendered on its own)."""
@@ -100,203 +72,31 @@ def font_fingerprint():
 
 
 def report_css():
-    css = CSS_FILE.read_text()
-    return css.replace("FONT_DIR", FONT_DIR.as_uri())
-
-
-def _category_rows(findings, categories):
-    rows = {}
-    for finding in findings:
-        category = finding.indicator.category
-        row = rows.setdefault(
-            category.code,
-            {"code": category.code, "name": category.name, "in_scope": 0, "with_evidence": 0, "scores": []},
-        )
-        row["in_scope"] += 1
-        if finding.has_evidence:
-            row["with_evidence"] += 1
-        if finding.score is not None:
-            row["scores"].append(finding.score)
-    ordered = []
-    for code in CATEGORY_ORDER:
-        if code in rows:
-            row = rows[code]
-            row["scored"] = len(row["scores"])
-            row["mean_score"] = sum(row["scores"]) / len(row["scores"]) if row["scores"] else None
-            ordered.append(row)
-    return ordered
+    # The fonts by name under roamx-asset:, the one scheme besides our images the PDF worker serves.
+    return CSS_FILE.read_text().replace("FONT_DIR", "roamx-asset:fonts")
 
 
 def build(assessment):
-    """The report of ``assessment`` as HTML chapters (a fixed number of queries)."""
-    report = report_for(assessment)
-    sections = sections_for(assessment)
-    findings = list(findings_for_report(assessment))
-    recommendations = list(recommendations_for(assessment))
-    scale = assessment.scale
-
-    def section(kind):
-        s = sections.get(kind)
-        return markdown(s.body) if s else ""
-
-    for finding in findings:
-        citations = list(finding.citations.all())
-        points = list(finding.data_points.all())
-        finding.has_evidence = bool(finding.narrative.strip() or citations or points)
-        finding.report_sources = [text(c.source) + (f", {c.locator}" if c.locator else "") for c in citations]
-        finding.report_points = [text(p) for p in points]
-        finding.report_narrative = markdown(finding.narrative)
-        finding.report_score = (
-            text(finding.score_display) if (finding.score or finding.special_score) else "–"
-        )
-    by_category = {}
-    for finding in findings:
-        by_category.setdefault(finding.indicator.category.code, []).append(finding)
-
-    chapters = []
-    intro = [
-        (
-            "sec-background",
-            SectionKind.BACKGROUND,
-            _("UNESCO's Internet Universality Concept and Indicators"),
-        ),
-        (
-            "sec-initiative",
-            SectionKind.INITIATIVE,
-            _("The initiative in %(country)s") % {"country": assessment.country_name},
-        ),
-        ("sec-executive-summary", SectionKind.EXECUTIVE_SUMMARY, _("Executive Summary")),
+    """The report of ``assessment`` as HTML chapters (a fixed number of queries): one builder per chapter
+    (reports/chapters.py), in the published report's order."""
+    content = builders.load(assessment)
+    chapters = [
+        builders.intro(content),
+        builders.key_findings(content),
+        builders.recommendations(content),
+        builders.conclusion(content),
+        *builders.annex(content),
     ]
-    intro_sections = [(anchor, title, section(kind)) for anchor, kind, title in intro]
-    chapters.append(
-        Chapter(
-            "intro",
-            _("Key findings and recommendations"),
-            render_to_string("reports/pdf/intro.html", {"sections": intro_sections}),
-            [(anchor, title, 1) for anchor, title, _body in intro_sections],
-        )
-    )
-
-    rows = _category_rows(findings, None)
-    category_sections = []
-    for code in CATEGORY_ORDER:
-        kind = CATEGORY_SECTIONS[code]
-        body = section(kind)
-        if code == CategoryCode.CONTEXTUAL and not body and code not in by_category:
-            continue
-        category_sections.append((f"sec-findings-{code}", code, CATEGORY_HEADINGS[code], body))
-    chapters.append(
-        Chapter(
-            "findings",
-            _("Key findings"),
-            render_to_string(
-                "reports/pdf/findings.html",
-                {
-                    "chart": mark_safe(category_chart(rows, len(scale))),
-                    "rows": rows,
-                    "sections": category_sections,
-                    "scale": scale,
-                },
-            ),
-            [("sec-findings", _("Key findings"), 1)]
-            + [(anchor, title, 1) for anchor, _code, title, _body in category_sections],
-        )
-    )
-
-    groups = []
-    for group in StakeholderGroup:
-        items = [r for r in recommendations if r.stakeholder_group == group]
-        if items:
-            items.sort(key=lambda r: (r.order, r.pk))
-            for r in items:
-                r.report_text = markdown(r.text)
-                r.report_categories = [c.code for c in r.categories.all()]
-            groups.append((f"rec-{group.value}", group.label, items))
-    chapters.append(
-        Chapter(
-            "recommendations",
-            _("Key policy recommendations"),
-            render_to_string("reports/pdf/recommendations.html", {"groups": groups}),
-            [("sec-recommendations", _("Key Policy Recommendations"), 1)]
-            + [(anchor, label, 2) for anchor, label, _items in groups],
-        )
-    )
-    chapters.append(
-        Chapter(
-            "conclusion",
-            _("Conclusion"),
-            render_to_string("reports/pdf/conclusion.html", {"body": section(SectionKind.CONCLUSION)}),
-            [("sec-conclusion", _("Conclusion"), 1)],
-        )
-    )
-    # The annex comes in one chapter per theme (contextual indicators: one), each starting a page: a
-    # changed finding then re-renders a few pages, not the whole annex.
-    first = True
-    for code in CATEGORY_ORDER:
-        items = by_category.get(code)
-        if not items:
-            continue
-        category = items[0].indicator.category
-        chunks = {}
-        for finding in items:
-            question = finding.indicator.question
-            chunks.setdefault(question.theme if question else None, []).append(finding)
-        for n, (theme, chunk) in enumerate(chunks.items()):
-            toc = [("sec-annex", _("Annex: Indicators in Scope"), 1)] if first else []
-            if n == 0:
-                toc.append((f"annex-{code}", f"{code} – {category.name}", 2))
-            chapters.append(
-                Chapter(
-                    f"annex-{code}-{theme.code if theme else 'all'}",
-                    _("Annex: indicators in scope"),
-                    render_to_string(
-                        "reports/pdf/annex.html",
-                        {
-                            "first": first,
-                            "category_start": n == 0,
-                            "anchor": f"annex-{code}",
-                            "category": category,
-                            "theme": theme,
-                            "findings": chunk,
-                        },
-                    ),
-                    toc,
-                )
-            )
-            first = False
-
-    title = report.display_title
-    # Today and the last change as the assessment's people see them, in its time zone. "As of" is the
-    # content's own last change, not the export's time, so the content hash stays the same for the same
-    # content.
-    with in_zone_of(assessment):
-        when = report.report_date or timezone.localdate().replace(day=1)
-    changes = [x.updated for x in [*findings, *sections.values(), *recommendations, report] if x.updated]
-    front_context = {
-        "title": text(title),
-        "subtitle": text(report.subtitle),
-        "local_title": text(report.local_title),
-        "series": text(report.series),
-        "scope_note": text(report.scope_note),
-        "country": text(assessment.country_name),
-        "framework": text(str(assessment.framework)),
-        "scope": assessment.get_scope_display(),
-        "date": formats.date_format(when, "YEAR_MONTH_FORMAT"),
-        "as_of": show(max(changes), assessment) if changes else "",
-        "logo": report.logo.path if report.logo else "",
-        "partner_logo": report.partner_logo.path if report.partner_logo else "",
-        "findings_count": len(findings),
-    }
+    country = assessment.country_name
     return ReportDocument(
         assessment=assessment,
-        report=report,
+        report=content.report,
         chapters=chapters,
-        front_context=front_context,
+        front_context=builders.front_context(content),
         is_draft=not assessment.is_validated,
-        short_title=text(
-            _("Internet Universality ROAM-X assessment: %(country)s") % {"country": assessment.country_name}
-        ),
+        short_title=text(_("Internet Universality ROAM-X assessment: %(country)s") % {"country": country}),
         css=report_css(),
+        media=content.media,
     )
 
 

@@ -43,6 +43,10 @@ class _ModelUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unexpected class in the Khmer word model: {module}.{name}")
 
 
+# khmer-nltk and pycrfsuite are imported inside the functions below: importing khmernltk sets up its
+# logging and reads its data, which a process that never meets Khmer text need not pay for.
+
+
 def model_path():
     import khmernltk
 

@@ -116,6 +116,14 @@ class Recommendation(Timestamped):
         return f"{self.get_stakeholder_group_display()}: {self.text[:60]}"
 
 
+# The error recorded on an export whose worker died (reports.worker.fail_stale_exports).
+WORKER_LOST = "WorkerLost"
+
+
+def lost_message():
+    return _("The report worker stopped while rendering this export; press Export again.")
+
+
 class ReportExport(Timestamped):
     """One press of Export: its progress, and the PDF once rendered."""
 
@@ -137,6 +145,8 @@ class ReportExport(Timestamped):
     chapters_total = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # What the report's text asked the renderer to load and was left out: [{"where": …, "url": …}].
+    refused = models.JSONField(_("resources not included"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created"]
@@ -148,10 +158,22 @@ class ReportExport(Timestamped):
     def is_finished(self):
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
 
+    def show_lost(self):
+        """The export as readers see it: failed, with the message, once its worker is known lost.
+
+        ``queries.exports_for`` annotates ``lost`` by the rule ``fail_stale_exports`` writes by (in the
+        worker and on a timer): a page load or a status poll shows the failure without writing it.
+        """
+        if getattr(self, "lost", False) and self.status != ExportStatus.FAILED:
+            self.status = ExportStatus.FAILED
+            self.stage = str(lost_message())
+            self.error = f"{WORKER_LOST}: {self.stage}"
+        return self
+
     @property
     def failure_message(self):
         """What the report page says about a failed export."""
-        if self.error.startswith("WorkerLost"):
+        if self.error.startswith(WORKER_LOST):
             return self.stage
         return _("The export failed; try again or tell an administrator.")
 

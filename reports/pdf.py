@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from reports import document as report_document
 from reports.models import ChapterCache
 from reports.pdf_worker import render_html, warm_up
+from reports.sanitise import clean_url
 
-BASE_URL = str(report_document.APP_DIR)
 _pool = None
 
 
@@ -66,7 +66,7 @@ def pool():
             {"css": report_document.report_css(), "body": "<p>Aa ក</p>", "body_class": "", "lang": "en"},
         )
         _pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=warm_up, initargs=(warm, BASE_URL)
+            max_workers=workers, mp_context=context, initializer=warm_up, initargs=(warm,)
         )
     return _pool
 
@@ -86,6 +86,7 @@ class RenderResult:
     content_hash: str
     chapters_rendered: int
     chapters_total: int
+    refused: list  # [{"where", "url"}]: what the text asked to load, left out (placeholders in the PDF)
 
 
 def _hash(html):
@@ -128,7 +129,7 @@ def _render_all(doc, items, use_cache, progress=None):
             todo.append(i)
     # Longest first, so the big annex chapters do not finish last on an otherwise idle core.
     todo.sort(key=lambda i: -len(items[i][1]))
-    futures = {i: pool().submit(render_html, items[i][1], BASE_URL) for i in todo}
+    futures = {i: pool().submit(render_html, items[i][1], doc.resources_for(items[i][1])) for i in todo}
     for done, i in enumerate(todo, 1):
         results[i] = Rendered(*futures.pop(i).result())
         if progress:
@@ -168,6 +169,11 @@ def _front_html(doc, chapters, front_pages):
         for anchor, _title, _level in chapter.toc:
             numbers[anchor] = offset + rendered.page_of(anchor) + 1
         offset += rendered.pages
+    return front_document(doc, numbers)
+
+
+def front_document(doc, numbers=None):
+    """The cover and contents as a document of their own (``numbers``: anchor → page number)."""
     return render_to_string(
         "reports/pdf/document.html",
         {
@@ -273,6 +279,13 @@ def render_report(doc, progress=None, use_cache=True):
         front_pages = front.pages
     assert overlay.pages == sheets == front.pages + sum(c.pages for c in chapters), (overlay.pages, sheets)
     pdf_bytes, pages = _join(doc, front, chapters, overlay)
+    refused = list(doc.refused)
+    for part in [front, *chapters, overlay]:
+        # The fetcher's own refusals: none while the sanitiser catches everything; listed if not.
+        for url in part.layout.get("refused", []):
+            item = {"where": _("PDF renderer"), "url": clean_url(url)}
+            if item not in refused:
+                refused.append(item)
     return RenderResult(
         pdf=pdf_bytes,
         pages=pages,
@@ -280,6 +293,7 @@ def render_report(doc, progress=None, use_cache=True):
         content_hash=doc.content_hash,
         chapters_rendered=rendered,
         chapters_total=len(chapters),
+        refused=refused,
     )
 
 

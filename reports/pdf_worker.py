@@ -1,12 +1,53 @@
 """Render one HTML document to PDF. Runs in worker processes, so it imports WeasyPrint and nothing of
-Django: arguments and results are plain strings and bytes."""
+Django: arguments and results are plain strings and bytes.
+
+WeasyPrint fetches what a document's HTML and CSS point at. Every document roamx renders goes through
+``render_html`` and its fetcher, an allow-list: ``roamx-asset:fonts/<name>`` for our shipped fonts, and
+the keys of the ``resources`` the caller passed (our images, read through Django's storage by
+``reports.media``). Everything else — http(s), file, data, ftp, absolute or relative paths — is refused
+without being opened, and returned in ``layout["refused"]``.
+"""
 
 import re
 from functools import lru_cache
+from pathlib import Path
+
+# WeasyPrint is imported inside the functions: reports.pdf imports this module in the task worker to
+# hand its functions to the render pool, and that process must not load WeasyPrint (nor hold a layout).
 
 # Scripts whose shaped glyphs do not map one-to-one, in logical order, onto characters.
 COMPLEX_SCRIPT = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
 ZWSP = "\u200b"
+ASSET = "roamx-asset:"
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+# The base URL of every document: no file or web location for a relative reference to resolve against.
+BASE_URL = ASSET
+
+
+@lru_cache(maxsize=1)
+def _assets():
+    """Our own files the fetcher serves, by exact name: the fonts shipped in reports/fonts."""
+    return {f"{ASSET}fonts/{path.name}": ("font/ttf", path) for path in FONT_DIR.glob("*.ttf")}
+
+
+def fetcher(resources, refused):
+    """A WeasyPrint URL fetcher that serves our fonts and ``resources`` (key → (type, bytes)) only;
+    every other URL is appended to ``refused`` and fails."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AllowListFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url in resources:
+                content_type, data = resources[url]
+                return URLFetcherResponse(url, bytes(data), {"Content-Type": content_type})
+            asset = _assets().get(url)
+            if asset:
+                return URLFetcherResponse(url, asset[1].read_bytes(), {"Content-Type": asset[0]})
+            if url not in refused:
+                refused.append(url)
+            raise ValueError(f"roamx renders only its own resources; refused {url[:200]!r}")
+
+    return AllowListFetcher()
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +93,11 @@ def install_actual_text():
     draw.draw_text = draw_text
 
 
-def render_html(html, base_url):
+def render_html(html, resources=None):
     """Render ``html``: PDF bytes, page count, and where things are, for joining documents later.
+
+    ``resources`` (key → (content type, bytes)) are the only things besides our fonts the document may
+    load; ``layout["refused"]`` lists the URLs it asked for and did not get.
 
     Returns ``(pdf, pages, layout)``. ``layout["anchors"]`` maps each element id to ``[page index, x,
     y]`` (PDF points, origin bottom left): the headings' pages feed the table of contents, the positions
@@ -65,7 +109,11 @@ def render_html(html, base_url):
     from weasyprint import HTML
 
     install_actual_text()
-    document = HTML(string=html, base_url=base_url).render(font_config=_font_config())
+    refused = []
+    url_fetcher = fetcher(resources or {}, refused)
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher).render(
+        font_config=_font_config()
+    )
     anchors = {}
     for index, page in enumerate(document.pages):
         for name, (x, y, _x2, _y2) in page.anchors.items():
@@ -86,7 +134,8 @@ def render_html(html, base_url):
         [index, target, *_to_pdf(document.pages[index], x1, y2), *_to_pdf(document.pages[index], x2, y1)]
         for (index, target), (x1, y1, x2, y2) in areas.items()
     ]
-    return document.write_pdf(), len(document.pages), {"anchors": anchors, "links": links}
+    pdf = document.write_pdf()
+    return pdf, len(document.pages), {"anchors": anchors, "links": links, "refused": refused}
 
 
 def _to_pdf(page, x, y):
@@ -94,6 +143,6 @@ def _to_pdf(page, x, y):
     return [round(x * 0.75, 2), round((page.height - y) * 0.75, 2)]
 
 
-def warm_up(html, base_url):
+def warm_up(html):
     """Pool initializer: the first render in a process loads fontconfig and the fonts (~0.5 s)."""
-    render_html(html, base_url)
+    render_html(html)

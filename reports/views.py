@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -8,12 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.rules import Perm, get_assessment_for, perms_for
-from assessments.timezones import file_stamp
 from reports import document
 from reports.choices import SECTION_ORDER, ExportStatus
-from reports.models import ReportExport
+from reports.downloads import pdf_response
 from reports.queries import exports_for, recommendations_for, sections_for
-from reports.services import fail_stale_exports, request_export
+from reports.services import request_export
 
 
 @login_required
@@ -21,8 +20,8 @@ def report_page(request, code):
     assessment = get_assessment_for(request.user, code, Perm.VIEW)
     perms = perms_for(request.user, assessment)
     sections = sections_for(assessment)
-    fail_stale_exports(assessment)
-    exports = list(exports_for(assessment)[:20])
+    # Reading writes nothing: a lost export shows as failed (the worker and a timer record it).
+    exports = [e.show_lost() for e in exports_for(assessment)[:20]]
     active = next((e for e in exports if not e.is_finished), None)
     return render(
         request,
@@ -48,8 +47,12 @@ def preview(request, code):
     body = document.front_html(doc) + "".join(
         f'<div class="chapter">{chapter.html}</div>' for chapter in doc.chapters
     )
+    # Our own images as data: URIs of their checked bytes; user text refers to nothing (reports.sanitise).
+    body = doc.media.inline(body)
     return render(
-        request, "reports/preview.html", {"assessment": assessment, "doc": doc, "body": mark_safe(body)}
+        request,
+        "reports/preview.html",
+        {"assessment": assessment, "doc": doc, "body": mark_safe(body), "refused": doc.refused},
     )
 
 
@@ -71,10 +74,7 @@ def export(request, code):
 
 def _export_for(request, code, pk, perm):
     assessment = get_assessment_for(request.user, code, perm)
-    fail_stale_exports(assessment)
-    return get_object_or_404(
-        ReportExport.objects.select_related("requested_by"), pk=pk, assessment=assessment
-    )
+    return get_object_or_404(exports_for(assessment), pk=pk).show_lost()
 
 
 @login_required
@@ -86,6 +86,7 @@ def export_status(request, code, pk):
         "progress": export.progress,
         "stage": export.stage,
         "finished": export.is_finished,
+        "refused": export.refused,
     }
     if export.status == ExportStatus.DONE:
         data["download_url"] = reverse("reports:download", kwargs={"code": code, "pk": export.pk})
@@ -94,10 +95,4 @@ def export_status(request, code, pk):
 
 @login_required
 def download(request, code, pk):
-    export = _export_for(request, code, pk, Perm.DOWNLOAD)
-    if export.status != ExportStatus.DONE or not export.file:
-        raise Http404(_("This export has no PDF."))
-    name = f"{export.assessment.code}-report-{file_stamp(export.finished, export.assessment)}.pdf"
-    return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-    )
+    return pdf_response(_export_for(request, code, pk, Perm.DOWNLOAD))

@@ -1,4 +1,5 @@
 import io
+import socket
 
 import pytest
 from django.core.cache import cache
@@ -81,3 +82,25 @@ def members(assessment):
     )
     MembershipFactory(assessment=assessment, user=users["staff"], role=Role.STAFF)
     return users
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on 127.0.0.1; ``connections()`` says how many connected since it opened."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+
+    def connections():
+        sock.settimeout(0.3)
+        count = 0
+        try:
+            while True:
+                conn, _addr = sock.accept()
+                conn.close()
+                count += 1
+        except TimeoutError:
+            return count
+
+    yield sock.getsockname()[1], connections
+    sock.close()

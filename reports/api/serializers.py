@@ -76,6 +76,11 @@ class RecommendationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "created", "updated"]
 
 
+class RefusedSerializer(serializers.Serializer):
+    where = serializers.CharField(read_only=True, help_text=_("The section, recommendation or finding."))
+    url = serializers.CharField(read_only=True, help_text=_("The address it named, cleaned."))
+
+
 class ReportExportSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=ExportStatus.choices, read_only=True)
     requested_by = serializers.CharField(
@@ -84,6 +89,13 @@ class ReportExportSerializer(serializers.ModelSerializer):
     finished = serializers.BooleanField(source="is_finished", read_only=True)
     finished_at = serializers.DateTimeField(source="finished", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
+    refused = RefusedSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "What the report's text asked to load and the renderer left out (a placeholder in the PDF)."
+        ),
+    )
 
     class Meta:
         model = ReportExport
@@ -103,9 +115,14 @@ class ReportExportSerializer(serializers.ModelSerializer):
             "chapters_rendered",
             "chapters_total",
             "error",
+            "refused",
             "download_url",
         ]
         read_only_fields = fields
+
+    def to_representation(self, export):
+        # A lost export reads as failed (reports.models.ReportExport.show_lost); nothing is written.
+        return super().to_representation(export.show_lost())
 
     def get_download_url(self, export) -> str | None:
         if export.status != ExportStatus.DONE or not export.file:

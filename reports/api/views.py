@@ -6,7 +6,6 @@ Sections and recommendations are read by members and written by those who may ed
 the content is unchanged — and downloaded by every member.
 """
 
-from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -16,12 +15,12 @@ from rest_framework.response import Response
 
 from assessments.api.scoped import AssessmentScopedMixin
 from assessments.rules import Perm
-from assessments.timezones import file_stamp
 from reports.api.serializers import RecommendationSerializer, ReportExportSerializer, ReportSectionSerializer
-from reports.choices import ExportStatus, SectionKind
+from reports.choices import SectionKind
+from reports.downloads import pdf_response
 from reports.models import Recommendation, ReportExport, ReportSection
 from reports.queries import exports_for, recommendations_for
-from reports.services import fail_stale_exports, request_export
+from reports.services import request_export
 from toolkit.rest import ID, NoBodySerializer, SkipUnchangedUpdateMixin
 
 
@@ -77,8 +76,6 @@ class ReportExportViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ReportExport.objects.none()
-        if self.request.method == "GET":
-            fail_stale_exports(self.assessment)
         return exports_for(self.assessment).order_by("-created", "-pk")
 
     @extend_schema(
@@ -103,10 +100,4 @@ class ReportExportViewSet(
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):
         """The PDF of a finished export (404 while it is not ready)."""
-        export = self.get_object()
-        if export.status != ExportStatus.DONE or not export.file:
-            raise Http404(_("This export has no PDF."))
-        name = f"{self.assessment.code}-report-{file_stamp(export.finished, export.assessment)}.pdf"
-        return FileResponse(
-            export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-        )
+        return pdf_response(self.get_object().show_lost())

@@ -3,6 +3,7 @@ SIGKILL): the export ends failed with a clear message, never stuck "in progress"
 starts a fresh render that a new worker completes."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -59,6 +60,15 @@ def test_export_whose_worker_is_killed_ends_failed_and_export_again_renders(
     status = client.get(url("export_status", report, pk=export.pk)).json()
     assert status["status"] == ExportStatus.FAILED and status["stage"] == LOST
     assert LOST in client.get(url("report", report)).content.decode()
+    api = client.get(f"/api/assessments/{report.code}/report-exports/{export.pk}/").json()
+    assert api["status"] == "failed" and api["finished"] and LOST in api["error"]
+    # Those were reads: they showed the failure and wrote nothing. The timer's command records it.
+    export.refresh_from_db()
+    assert export.status == ExportStatus.RUNNING
+    assert DBTaskResult.objects.get(id=export.task_id).status == "RUNNING"
+    call_command("fail_stale_exports", verbosity=0)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED and export.stage == LOST
     task = DBTaskResult.objects.get(id=export.task_id)
     assert task.status == "FAILED" and task.finished_at and LOST in task.traceback
     api = client.get(f"/api/assessments/{report.code}/report-exports/{export.pk}/").json()
@@ -90,8 +100,8 @@ def test_stale_export_rule_leaves_moving_and_waiting_exports_alone(report, membe
 
     from django.utils import timezone
 
-    from reports.services import fail_stale_exports
     from reports.tasks import render_export
+    from reports.worker import fail_stale_exports
 
     settings.REPORT_EXPORT_STALE_SECONDS = 60
     old = timezone.now() - timedelta(seconds=120)
@@ -116,3 +126,29 @@ def test_stale_export_rule_leaves_moving_and_waiting_exports_alone(report, membe
         claimed.pk: ExportStatus.FAILED,
     }
     assert DBTaskResult.objects.get(id=task.id).status == "FAILED"
+
+
+@pytest.mark.django_db
+def test_reads_show_a_lost_export_failed_and_write_nothing(client, report, members, settings):
+    """The page, the status poll and the API show a lost export as failed; only the command (the timer)
+    or a worker's next render writes it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.REPORT_EXPORT_STALE_SECONDS = 60
+    lost = ReportExport.objects.create(assessment=report, content_hash="5" * 64, status=ExportStatus.RUNNING)
+    ReportExport.objects.filter(pk=lost.pk).update(updated=timezone.now() - timedelta(seconds=120))
+    before = ReportExport.objects.values().get(pk=lost.pk)
+    for role in ["mab", "staff"]:
+        client.force_login(members[role])
+        assert LOST in client.get(url("report", report)).content.decode()
+        status = client.get(url("export_status", report, pk=lost.pk)).json()
+        assert status["status"] == ExportStatus.FAILED and status["stage"] == LOST and status["finished"]
+        listed = client.get(f"/api/assessments/{report.code}/report-exports/").json()["results"]
+        assert [(e["id"], e["status"]) for e in listed] == [(lost.pk, "failed")]
+        assert client.get(url("download", report, pk=lost.pk)).status_code == 404
+    assert ReportExport.objects.values().get(pk=lost.pk) == before
+    call_command("fail_stale_exports", verbosity=0)
+    lost.refresh_from_db()
+    assert lost.status == ExportStatus.FAILED and lost.stage == LOST

@@ -1,0 +1,259 @@
+"""One builder per chapter of the report: each takes the loaded ``Content`` and returns its chapter(s).
+
+``load`` reads everything once (a fixed number of queries, reports/queries.py); the builders only
+render. Every text passes through ``khmer.segment`` (so Khmer lines can wrap) and Markdown through
+``markdown`` (reports/sanitise.py: nothing in it may load anything).
+"""
+
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from assessments.choices import StakeholderGroup
+from assessments.timezones import in_zone_of, show
+from indicators.choices import CategoryCode
+from reports import khmer
+from reports.chart import category_chart
+from reports.choices import CATEGORY_SECTIONS, SectionKind
+from reports.media import ReportMedia
+from reports.queries import findings_for_report, recommendations_for, report_for, sections_for
+
+CATEGORY_ORDER = ["R", "O", "A", "M", "X", "C"]
+# Short headings as in the published report ("R – Rights").
+CATEGORY_HEADINGS = {
+    "R": "R – Rights",
+    "O": "O – Openness",
+    "A": "A – Access",
+    "M": "M – Multistakeholder",
+    "X": "X – Cross-cutting issues",
+    "C": "Contextual indicators",
+}
+
+
+def markdown(value, media=None, where=""):
+    """Markdown → safe HTML (researchers' text is never trusted as HTML, nor allowed to load anything:
+    see reports.sanitise). ``media`` resolves figures for one assessment; without it none resolve."""
+    media = media or ReportMedia(None, [])
+    return mark_safe(media.markdown(khmer.segment(value or ""), where))
+
+
+def text(value):
+    return khmer.segment(str(value or ""))
+
+
+@dataclass
+class Chapter:
+    key: str
+    title: str
+    html: str  # the body markup
+    toc: list = field(default_factory=list)  # [(anchor id, title, level)]
+
+
+@dataclass
+class Content:
+    """What the report is made of, read once for all the builders."""
+
+    assessment: object
+    report: object
+    sections: dict  # kind → ReportSection
+    findings: list  # in scope, indicator order, with has_evidence, report_sources, …
+    recommendations: list
+    media: ReportMedia
+
+    def section(self, kind):
+        s = self.sections.get(kind)
+        return markdown(s.body, self.media, SectionKind(kind).label) if s else ""
+
+    def by_category(self):
+        grouped = {}
+        for finding in self.findings:
+            grouped.setdefault(finding.indicator.category.code, []).append(finding)
+        return grouped
+
+
+def load(assessment):
+    sections = sections_for(assessment)
+    findings = list(findings_for_report(assessment))
+    recommendations = list(recommendations_for(assessment))
+    texts = [s.body for s in sections.values()] + [r.text for r in recommendations]
+    media = ReportMedia(assessment, texts + [f.narrative for f in findings])
+    for finding in findings:
+        citations = list(finding.citations.all())
+        points = list(finding.data_points.all())
+        finding.has_evidence = bool(finding.narrative.strip() or citations or points)
+        finding.report_sources = [text(c.source) + (f", {c.locator}" if c.locator else "") for c in citations]
+        finding.report_points = [text(p) for p in points]
+        finding.report_score = (
+            text(finding.score_display) if (finding.score or finding.special_score) else "–"
+        )
+    return Content(assessment, report_for(assessment), sections, findings, recommendations, media)
+
+
+def intro(content):
+    country = content.assessment.country_name
+    parts = [
+        (
+            "sec-background",
+            SectionKind.BACKGROUND,
+            _("UNESCO's Internet Universality Concept and Indicators"),
+        ),
+        ("sec-initiative", SectionKind.INITIATIVE, _("The initiative in %(country)s") % {"country": country}),
+        ("sec-executive-summary", SectionKind.EXECUTIVE_SUMMARY, _("Executive Summary")),
+    ]
+    sections = [(anchor, title, content.section(kind)) for anchor, kind, title in parts]
+    return Chapter(
+        "intro",
+        _("Key findings and recommendations"),
+        render_to_string("reports/pdf/intro.html", {"sections": sections}),
+        [(anchor, title, 1) for anchor, title, _body in sections],
+    )
+
+
+def category_rows(findings):
+    """Per category in report order: in scope, with evidence, scored, mean score."""
+    rows = {}
+    for finding in findings:
+        category = finding.indicator.category
+        row = rows.setdefault(
+            category.code,
+            {"code": category.code, "name": category.name, "in_scope": 0, "with_evidence": 0, "scores": []},
+        )
+        row["in_scope"] += 1
+        if finding.has_evidence:
+            row["with_evidence"] += 1
+        if finding.score is not None:
+            row["scores"].append(finding.score)
+    ordered = []
+    for code in CATEGORY_ORDER:
+        if code in rows:
+            row = rows[code]
+            row["scored"] = len(row["scores"])
+            row["mean_score"] = sum(row["scores"]) / len(row["scores"]) if row["scores"] else None
+            ordered.append(row)
+    return ordered
+
+
+def key_findings(content):
+    by_category = content.by_category()
+    rows = category_rows(content.findings)
+    scale = content.assessment.scale
+    sections = []
+    for code in CATEGORY_ORDER:
+        body = content.section(CATEGORY_SECTIONS[code])
+        if code == CategoryCode.CONTEXTUAL and not body and code not in by_category:
+            continue
+        sections.append((f"sec-findings-{code}", code, CATEGORY_HEADINGS[code], body))
+    html = render_to_string(
+        "reports/pdf/findings.html",
+        {
+            "chart": mark_safe(category_chart(rows, len(scale))),
+            "rows": rows,
+            "sections": sections,
+            "scale": scale,
+        },
+    )
+    toc = [("sec-findings", _("Key findings"), 1)] + [
+        (anchor, title, 1) for anchor, _c, title, _b in sections
+    ]
+    return Chapter("findings", _("Key findings"), html, toc)
+
+
+def recommendations(content):
+    groups = []
+    for group in StakeholderGroup:
+        items = sorted(
+            (r for r in content.recommendations if r.stakeholder_group == group),
+            key=lambda r: (r.order, r.pk),
+        )
+        for n, r in enumerate(items, 1):
+            where = _("Recommendation %(n)d to %(group)s") % {"n": n, "group": group.label}
+            r.report_text = markdown(r.text, content.media, where)
+            r.report_categories = [c.code for c in r.categories.all()]
+        if items:
+            groups.append((f"rec-{group.value}", group.label, items))
+    return Chapter(
+        "recommendations",
+        _("Key policy recommendations"),
+        render_to_string("reports/pdf/recommendations.html", {"groups": groups}),
+        [("sec-recommendations", _("Key Policy Recommendations"), 1)]
+        + [(anchor, label, 2) for anchor, label, _items in groups],
+    )
+
+
+def conclusion(content):
+    return Chapter(
+        "conclusion",
+        _("Conclusion"),
+        render_to_string("reports/pdf/conclusion.html", {"body": content.section(SectionKind.CONCLUSION)}),
+        [("sec-conclusion", _("Conclusion"), 1)],
+    )
+
+
+def annex(content):
+    """One chapter per theme (contextual indicators: one), each starting a page: a changed finding then
+    re-renders a few pages, not the whole annex."""
+    chapters = []
+    by_category = content.by_category()
+    for code in CATEGORY_ORDER:
+        items = by_category.get(code)
+        if not items:
+            continue
+        category = items[0].indicator.category
+        chunks = {}
+        for finding in items:
+            question = finding.indicator.question
+            chunks.setdefault(question.theme if question else None, []).append(finding)
+            where = _("Finding %(code)s") % {"code": finding.indicator.code}
+            finding.report_narrative = markdown(finding.narrative, content.media, where)
+        for n, (theme, chunk) in enumerate(chunks.items()):
+            first = not chapters
+            toc = [("sec-annex", _("Annex: Indicators in Scope"), 1)] if first else []
+            if n == 0:
+                toc.append((f"annex-{code}", f"{code} – {category.name}", 2))
+            context = {
+                "first": first,
+                "category_start": n == 0,
+                "anchor": f"annex-{code}",
+                "category": category,
+                "theme": theme,
+                "findings": chunk,
+            }
+            chapters.append(
+                Chapter(
+                    f"annex-{code}-{theme.code if theme else 'all'}",
+                    _("Annex: indicators in scope"),
+                    render_to_string("reports/pdf/annex.html", context),
+                    toc,
+                )
+            )
+    return chapters
+
+
+def front_context(content):
+    """What the cover and contents print (reports/pdf/front.html)."""
+    assessment, report, media = content.assessment, content.report, content.media
+    # Today and the last change as the assessment's people see them, in its time zone. "As of" is the
+    # content's own last change, not the export's time, so the content hash stays the same for the same
+    # content.
+    with in_zone_of(assessment):
+        when = report.report_date or timezone.localdate().replace(day=1)
+    parts = [*content.findings, *content.sections.values(), *content.recommendations, report]
+    changes = [x.updated for x in parts if x.updated]
+    return {
+        "title": text(report.display_title),
+        "subtitle": text(report.subtitle),
+        "local_title": text(report.local_title),
+        "series": text(report.series),
+        "scope_note": text(report.scope_note),
+        "country": text(assessment.country_name),
+        "framework": text(str(assessment.framework)),
+        "scope": assessment.get_scope_display(),
+        "date": formats.date_format(when, "YEAR_MONTH_FORMAT"),
+        "as_of": show(max(changes), assessment) if changes else "",
+        "logo": media.logo(report.logo, _("Logo")),
+        "partner_logo": media.logo(report.partner_logo, _("Partner logo")),
+        "findings_count": len(content.findings),
+    }
