@@ -91,7 +91,8 @@ class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
 
 
 class AssessmentUpdateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    """What those who may manage an assessment change through the API: its time zone."""
+    """What those who may manage an assessment change through the API: its time zone. Any other field
+    is named in a 400 (read-only or unknown), not silently dropped."""
 
     read_serializer = AssessmentSerializer
 
