@@ -172,7 +172,9 @@ BAD_ROWS = [
     ("findings.csv", 2, "assignee", "reviewer", "unknown assignee “reviewer”"),
     ("findings.csv", 2, "indicator", "R.99.9", "unknown indicator code “R.99.9”"),
     ("findings.csv", 3, "status", "", None),  # a blank status keeps not_started: a valid row
-    ("sources.csv", 3, "url", "javascript:alert(1)", "URL"),
+    ("sources.csv", 3, "url", "javascript:alert(1)", "only http:// and https:// addresses"),
+    ("sources.csv", 3, "url", "ftp://ftp.example.org/law.pdf", "(this one starts with “ftp:”)"),
+    ("sources.csv", 3, "url", "www.example.org/law", "starting with https://"),
     ("sources.csv", 3, "published", "23/10/2023", "is not a date (YYYY-MM-DD)"),
     ("sources.csv", 3, "type", "blog", "unknown source type “blog”"),
     ("sources.csv", 3, "title", "", "a source needs a title"),
