@@ -292,6 +292,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every laid-out page at INFO.
-    "loggers": {"weasyprint": {"level": "WARNING"}},
+    # WeasyPrint logs every laid-out page at INFO; pikepdf announces its logger bridge at INFO on import
+    # (so on every manage.py command, as reports imports it).
+    "loggers": {"weasyprint": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
