@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminURLFieldWidget
+from django.db.models import Count
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,8 +23,6 @@ class SourceAdmin(AssessmentScopedMixin, SimpleHistoryAdmin):
     fields = ["assessment", "type", "title", "author", ("published", "accessed"), "url"]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(citation_count=Count("citations"))
 
     @admin.display(description=gettext_lazy("cited by"), ordering="citation_count")

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
@@ -74,6 +75,4 @@ class AttachmentInline(ScopedInlineMixin, admin.TabularInline):
 
     @admin.display(description=gettext_lazy("size"))
     def size_display(self, obj):
-        from django.template.defaultfilters import filesizeformat
-
         return filesizeformat(obj.size) if obj and obj.pk else ""

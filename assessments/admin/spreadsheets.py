@@ -16,7 +16,7 @@ from assessments.forms import (
 )
 from assessments.models import Assessment
 from assessments.queries import assessments_for
-from assessments.rules import Perm, check
+from assessments.rules import Perm, check, get_assessment_for
 
 IMPORT_SESSION_KEY = "assessments-import"
 
@@ -46,8 +46,6 @@ class SpreadsheetViewsMixin:
         fmt = request.GET.get("format", "xlsx")
         if kind not in {"findings", "sources"} or fmt not in spreadsheets.FORMATS:
             raise Http404
-        from assessments.rules import get_assessment_for
-
         assessment = get_assessment_for(request.user, code, Perm.VIEW)
         dataset = (spreadsheets.export_findings if kind == "findings" else spreadsheets.export_sources)(
             assessment
