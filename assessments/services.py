@@ -9,6 +9,7 @@ from simple_history.utils import bulk_create_with_history
 from assessments.choices import TRANSITIONS, FindingStatus
 from assessments.models import Assessment, Finding
 from assessments.queries import in_scope_indicators
+from assessments.rules import Perm, check
 
 
 class EditConflict(Exception):
@@ -117,7 +118,10 @@ def save_finding(finding, *, by, expected_version, fields):
     The check and the increment are one UPDATE, so two simultaneous saves cannot both pass. A save that
     changes nothing (every field already has its value) writes nothing: the version stays, no history row
     — for the API, the admin, the import and the review page alike; a stale version is still a conflict.
+    Every door checks access before it calls this; the service checks ``by``'s permission again, as every
+    service that acts for a person does (docs/architecture.md, "Where access is checked").
     """
+    check(by, finding.assessment, Perm.EDIT_EVIDENCE)
     if "status" in fields:
         check_transition(finding.status, fields["status"])
         run_transition_validators(finding, fields["status"])

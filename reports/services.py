@@ -4,6 +4,7 @@ reports/worker.py, run by the background task in reports/tasks.py)."""
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assessments.rules import Perm, check
 from reports import document
 from reports.choices import ACTIVE, ExportStatus
 from reports.models import ReportExport
@@ -25,8 +26,9 @@ def latest_export_for_content(assessment, content_hash):
 def request_export(assessment, *, by):
     """Start an export, or return the finished one whose content is the same (nothing renders again).
 
-    Returns (export, reused).
+    Returns (export, reused). The doors check access first; ``by``'s permission is checked again here.
     """
+    check(by, assessment, Perm.EXPORT)
     # A POST: the lost export of this content must not be handed out again as "already running".
     fail_stale_exports(assessment)
     doc = document.build(assessment)

@@ -243,7 +243,7 @@ def test_save_and_open_my_next_finding_follows_framework_order_and_skips_endorse
     for status in ("draft", "ready", "endorsed"):
         endorsed = Finding.objects.get(pk=endorsed.pk)
         save_finding(
-            endorsed, by=members["mab"], expected_version=endorsed.version, fields={"status": status}
+            endorsed, by=members["lead"], expected_version=endorsed.version, fields={"status": status}
         )
     client.force_login(me)
     current = finding(assessment, "R.1.1")
