@@ -59,6 +59,7 @@ def test_review_pages_request_no_vector(browser, live_server, assessment, member
 
     page.goto(f"{live_server.url}{reverse('review:report', kwargs={'code': assessment.code})}")
     page.wait_for_load_state("networkidle")
+    assert [u for u in requested if "probe" in u] == []
     summary = page.locator(".narrative", has_text="Summary.")
     expect(summary).to_contain_text(f"[image not included: {urls['http']}]")
     expect(page.locator(".narrative", has_text="Act.").first).to_contain_text("[image not included:")
@@ -68,6 +69,7 @@ def test_review_pages_request_no_vector(browser, live_server, assessment, member
 
     page.goto(f"{live_server.url}{finding.get_absolute_url()}")
     page.wait_for_load_state("networkidle")
+    assert [u for u in requested if "probe" in u] == []
     narrative = page.get_by_test_id("narrative")
     expect(narrative).to_contain_text(f"[image not included: {urls['path']}]")
     expect(narrative).to_contain_text("Figure 1: Coverage")
@@ -76,6 +78,8 @@ def test_review_pages_request_no_vector(browser, live_server, assessment, member
     assert image.evaluate("img => img.complete && img.naturalWidth") == 120  # the figure did load
     narrative.scroll_into_view_if_needed()
     screenshot(page, f"review-finding-placeholders-{width}", full_page=False)
+    image.scroll_into_view_if_needed()
+    screenshot(page, f"review-finding-figure-{width}", full_page=False)
     context.close()
 
     assert [u for u in requested if "probe" in u] == []
