@@ -99,7 +99,11 @@ def in_zone_of(assessment):
 
 
 def zone_of(assessment):
-    name = getattr(assessment, "time_zone", "") or ""
+    """The assessment's zone; its country's when none is stored (e.g. a row restored from an older
+    backup, written without save()); settings.TIME_ZONE without an assessment."""
+    if assessment is None:
+        return settings.TIME_ZONE
+    name = assessment.time_zone or default_time_zone(assessment.country_code)
     return name if name in available_zones() else settings.TIME_ZONE
 
 

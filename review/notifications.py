@@ -9,6 +9,7 @@ from itertools import groupby
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,7 +70,7 @@ def send_digests():
     pending = list(
         Notification.objects.filter(sent_at__isnull=True)
         .select_related("recipient", "assessment")
-        .order_by("recipient_id", "assessment__code", "created", "pk")
+        .order_by("recipient_id", F("assessment__code").asc(nulls_last=True), "created", "pk")
     )
     by_recipient = {}
     for notification in pending:

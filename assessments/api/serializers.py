@@ -89,21 +89,15 @@ class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
         return attrs
 
 
-class AssessmentUpdateSerializer(serializers.ModelSerializer):
+class AssessmentUpdateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """What those who may manage an assessment change through the API: its time zone."""
+
+    read_serializer = AssessmentSerializer
 
     class Meta:
         model = Assessment
         fields = ["time_zone"]
         extra_kwargs = {"time_zone": {"help_text": TIME_ZONE_HELP}}
-
-    def validate(self, attrs):
-        # A field this endpoint does not change is named, not silently dropped.
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            message = _("This field cannot be changed here; only time_zone can.")
-            raise serializers.ValidationError({name: [message] for name in unknown})
-        return attrs
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -30,7 +30,7 @@ from assessments.models import Citation, DataPoint, Membership
 from assessments.queries import assessments_for, findings_for, sources_for
 from assessments.rules import Perm, can_create_assessment, check
 from assessments.services import EditConflict, changed_fields, create_assessment, save_finding
-from toolkit.rest import ID, PlainViewMixin, SkipUnchangedUpdateMixin
+from toolkit.rest import ID, PlainViewMixin, SkipUnchangedUpdateMixin, unchanged
 
 
 class AssessmentViewSet(
@@ -84,7 +84,8 @@ class AssessmentViewSet(
         check(request.user, assessment, Perm.MANAGE)
         serializer = AssessmentUpdateSerializer(assessment, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        serializer.save()
+        if not unchanged(assessment, serializer.validated_data):
+            serializer.save()
         data = AssessmentSerializer(self.get_object(), context=self.get_serializer_context()).data
         return Response(data)
 

@@ -157,6 +157,7 @@ WRITES = [
         },
         "my_role",
     ),
+    ("PATCH", "/api/assessments/{code}/", "lead", {"time_zone": "Europe/Berlin"}, "country_code"),
     (
         "PATCH",
         "/api/assessments/{code}/findings/{indicator}/",

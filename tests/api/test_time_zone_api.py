@@ -43,6 +43,13 @@ def test_only_managers_change_the_zone(api_as, members, role):
         assert response.json()["time_zone"] == "Europe/Berlin"
 
 
+def test_a_patch_that_changes_nothing_writes_nothing(api_as, assessment, members):
+    before = Assessment.objects.get(pk=assessment.pk).updated
+    response = api_as("lead").patch(URL, {"time_zone": "Asia/Phnom_Penh"}, format="json")
+    assert response.status_code == 200
+    assert Assessment.objects.get(pk=assessment.pk).updated == before
+
+
 def test_empty_zone_goes_back_to_the_countrys(api_as, assessment, members):
     Assessment.objects.filter(pk=assessment.pk).update(time_zone="Europe/Berlin")
     response = api_as("lead").patch(URL, {"time_zone": ""}, format="json")

@@ -213,3 +213,14 @@ def test_cached_finding_lists_are_per_person_and_follow_changes(client, assessme
     edit(assessment, "R.1.1", me, status="endorsed")  # endorsed findings leave "Assigned to me"
     body = client.get(dashboard_url()).content.decode()
     assert "Nothing is waiting for you." in body
+
+
+def test_a_change_whose_author_is_gone_still_shows_in_recent_changes(client, assessment, members):
+    """A finding whose last editor's account was deleted (updated_by is NULL) is listed with a dash."""
+    changed = edit(assessment, "R.1.1", members["researcher"], narrative="Revised.")
+    Finding.objects.filter(pk=changed.pk).update(updated_by=None)
+    client.force_login(members["lead"])
+    response = client.get(dashboard_url())
+    assert response.status_code == 200
+    recent = response.content.decode().split('data-testid="recent">')[1].split("</ul>")[0]
+    assert "R.1.1" in recent and "—," in recent

@@ -90,6 +90,14 @@ def test_new_assessment_gets_its_country_zone_and_keeps_a_chosen_one(framework):
     assert Assessment.objects.get(pk=chosen.pk).time_zone == "America/Los_Angeles"
 
 
+def test_an_assessment_stored_without_a_zone_shows_its_countrys(assessment):
+    Assessment.objects.filter(pk=assessment.pk).update(time_zone="")  # as a raw restore writes it
+    stored = Assessment.objects.get(pk=assessment.pk)
+    assert timezones.zone_of(stored) == "Asia/Phnom_Penh"
+    assert timezones.show(EVENT, stored) == PHNOM_PENH
+    assert timezones.zone_of(None) == settings.TIME_ZONE
+
+
 def test_migration_gives_existing_assessments_their_country_zone(assessment, framework):
     other = create_assessment(
         code="bra-2025", title="Brazil", country_code="BRA", country_name="Brazil", framework=framework
@@ -300,7 +308,7 @@ def test_no_template_spells_a_date_pattern():
 
 # Fixed patterns for file names, not display: the report's download name in the assessment's zone, and a
 # backup's name in UTC (backups and their manifest stay UTC ISO 8601: they are restored anywhere).
-FILE_NAME_PATTERNS = {"assessments/timezones.py", "roamx/backup.py"}
+FILE_NAME_PATTERNS = {"assessments/timezones.py", "roamx/backup/export.py"}
 
 
 def test_no_app_code_formats_dates_by_hand():

@@ -89,6 +89,10 @@ def test_digest_groups_by_assessment_each_in_its_zone(
     with django_capture_on_commit_callbacks(execute=True):
         services.add_comment(finding, by=members["mab"], body="@researcher in Cambodia")
         services.add_comment(german, by=members["mab"], body="@researcher in Germany")
+    # A notification stored before notifications named their assessment: last, in settings.TIME_ZONE.
+    Notification.objects.create(
+        recipient=members["researcher"], kind="mention", subject="Old", body="", url="/"
+    )
     Notification.objects.update(created=EVENT)
     call_command("send_digests", verbosity=0)
     body = mail.outbox[0].body
@@ -96,6 +100,8 @@ def test_digest_groups_by_assessment_each_in_its_zone(
     germany = body.index("(deu-2025) — times in Europe/Berlin")
     # By assessment code (deu-2025 first), each group's time under its heading, in its zone.
     assert germany < body.index(ZONES["Europe/Berlin"]) < cambodia < body.index(ZONES["Asia/Phnom_Penh"])
+    assert body.index(ZONES["Asia/Phnom_Penh"]) < body.index("Other — times in UTC")
+    assert body.index("Other — times in UTC") < body.index("1 March 2026, 20:30 UTC")
     assert Notification.objects.get(assessment=other).sent_at is not None
 
 
