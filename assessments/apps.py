@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
+from assessments import stored_files
+
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Assessments"
+
+    def ready(self):
+        # Files follow their rows in every app: models are found through the app registry, so the apps
+        # above (reports' logos and exports) are covered without being imported here.
+        stored_files.connect()

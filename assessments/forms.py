@@ -12,7 +12,7 @@ from assessments.queries import editable_assessments_for, evidence_members
 from assessments.rules import settable_statuses
 from assessments.services import EditConflict, changed_fields
 from assessments.timezones import zone_choices
-from assessments.uploads import check_upload
+from assessments.uploads import check_upload, safe_file_name
 
 # The fields researchers edit on a finding; everything else is set by services or the scope.
 FINDING_FIELDS = ["status", "score", "special_score", "confidence", "narrative", "assignee", "due_date"]
@@ -118,11 +118,17 @@ class AttachmentForm(forms.ModelForm):
         # A plain file input: the default widget would link to MEDIA_URL, which is never served.
         widgets = {"file": forms.FileInput}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            # The storage name is random and short; a long original name is shortened, not refused.
+            self.fields["file"].max_length = None
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if isinstance(upload, UploadedFile):
             _kind, content_type = check_upload(upload)
-            self.instance.original_name = PurePosixPath(upload.name).name[:255]
+            self.instance.original_name = safe_file_name(upload.name)
             self.instance.content_type = content_type
             self.instance.size = upload.size
         return upload

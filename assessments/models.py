@@ -1,5 +1,4 @@
 import uuid
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +22,9 @@ from assessments.choices import (
     SpecialScore,
     StakeholderGroup,
 )
+from assessments.fields import WebURLField, is_web_url
 from assessments.timezones import default_time_zone, validate_time_zone
+from assessments.uploads import safe_file_name, safe_suffix
 from indicators.models import Framework, Indicator
 from toolkit.models import Timestamped
 
@@ -143,7 +144,9 @@ class Source(Timestamped):
     title = models.CharField(_("title"), max_length=500)
     author = models.CharField(_("author or publisher"), max_length=300, blank=True)
     published = models.DateField(_("date"), null=True, blank=True)
-    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    url = WebURLField(
+        _("URL"), max_length=1000, blank=True, help_text=_("A web address starting with https:// or http://.")
+    )
     accessed = models.DateField(_("date accessed"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -152,6 +155,11 @@ class Source(Timestamped):
 
     def __str__(self):
         return f"{self.title}" + (f" ({self.author})" if self.author else "")
+
+    @property
+    def link(self):
+        """The URL when pages may link it; "" for a row saved before the http(s) rule held."""
+        return self.url if is_web_url(self.url) else ""
 
 
 class Finding(Timestamped):
@@ -280,8 +288,7 @@ class DataPoint(Timestamped):
 
 def attachment_path(instance, filename):
     """An unguessable name: the original name is kept in the database only."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"attachments/{uuid.uuid4().hex}{suffix}"
+    return f"attachments/{uuid.uuid4().hex}{safe_suffix(filename)}"
 
 
 class Attachment(Timestamped):
@@ -300,6 +307,11 @@ class Attachment(Timestamped):
 
     def __str__(self):
         return self.original_name
+
+    def save(self, *args, **kwargs):
+        # Whatever door the row comes through (the admin, a script, a restore), the name kept is clean.
+        self.original_name = safe_file_name(self.original_name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         # Members-only download (assessments.views.attachments); MEDIA_ROOT is never served.

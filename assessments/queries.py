@@ -222,14 +222,24 @@ DASHBOARD_FINDING_COLUMNS = (
 )
 
 
-def dashboard_assigned(assessment, user, mine=15):
-    """The user's findings that are not yet endorsed, in framework order, with only the columns shown."""
+# The findings still waiting for their assignee: every status but endorsed.
+WAITING_STATUSES = [s.value for s in FindingStatus if s != FindingStatus.ENDORSED]
 
-    assigned = Finding.objects.filter(assessment=assessment, archived=False, assignee=user).exclude(
-        status=FindingStatus.ENDORSED
+
+def dashboard_assigned(assessment, user, mine=15):
+    """The first ``mine`` of the user's findings that are not yet endorsed, in framework order, with only
+    the columns shown; ``count`` all of them, ``more`` those not listed."""
+
+    assigned = Finding.objects.filter(
+        assessment=assessment, archived=False, assignee=user, status__in=WAITING_STATUSES
     )
-    rows = assigned.select_related("indicator").only(*DASHBOARD_FINDING_COLUMNS).order_by("indicator__order")
-    return {"rows": list(rows[:mine]), "count": assigned.count()}
+    rows = list(
+        assigned.select_related("indicator")
+        .only(*DASHBOARD_FINDING_COLUMNS)
+        .order_by("indicator__order")[:mine]
+    )
+    count = assigned.count()  # always: the page's query count does not depend on the number of findings
+    return {"rows": rows, "count": count, "more": count - len(rows)}
 
 
 def dashboard_recent(assessment, recent=10):

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 
-from assessments.choices import Role
+from assessments.choices import TRANSITIONS, FindingStatus, Role
+from assessments.models import Assessment
 from assessments.timezones import activate_for
 
 
@@ -94,8 +95,6 @@ def get_assessment_for(user, code, perm=Perm.VIEW, queryset=None):
     A request scoped to an assessment shows times in its time zone: this makes it the current zone for
     the rest of the request (``timezones.TimeZoneMiddleware`` resets it).
     """
-    from assessments.models import Assessment
-
     assessment = (queryset if queryset is not None else Assessment.objects).filter(code=code).first()
     if assessment is None:
         raise Http404("No such assessment.")
@@ -111,8 +110,6 @@ def settable_statuses(user, assessment, current):
     review pages, and the team marks a finding endorsed or needing revision in the light of them (the
     review app refuses "endorsed" while MAB comments are unresolved).
     """
-    from assessments.choices import TRANSITIONS, FindingStatus
-
     if Perm.EDIT_EVIDENCE not in perms_for(user, assessment):
         return set()
     return set(TRANSITIONS.get(FindingStatus(current), set()))

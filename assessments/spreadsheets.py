@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 import tablib
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -299,7 +298,7 @@ def apply_findings(assessment, stash, user, filename):
 
 def plan_sources(assessment, rows, user):
     existing = {s.pk: s for s in Source.objects.filter(assessment=assessment)}
-    validate_url = URLValidator()
+    url_field = Source._meta.get_field("url")
     errors, changes, unchanged, seen = [], [], 0, {}
     for number, cells in rows:
         problems = []
@@ -321,11 +320,12 @@ def plan_sources(assessment, rows, user):
         if not title:
             problems.append(_("a source needs a title"))
         url = _text(cells.get("url"))
-        if url:
-            try:
-                validate_url(url)
-            except ValidationError:
-                problems.append(_("“%s” is not a valid URL") % url)
+        try:
+            url = url_field.clean(url, None)  # the model field's own rule (assessments.fields)
+        except ValidationError as exc:
+            shown = "".join(ch if ch.isprintable() else "?" for ch in url)
+            shown = shown if len(shown) <= 80 else shown[:79] + "…"
+            problems.append(_("url “%(v)s”: %(why)s") % {"v": shown, "why": " ".join(exc.messages)})
         dates = {}
         for column in ("published", "accessed"):
             try:

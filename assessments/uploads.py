@@ -2,6 +2,7 @@
 
 import errno
 import logging
+import re
 import zipfile
 from pathlib import PurePosixPath
 
@@ -24,16 +25,50 @@ KINDS = {
 ACCEPTED_NAMES = "PDF, DOCX, XLSX, CSV, PNG, JPEG"
 
 
-def download_name(original_name):
-    """The name a download is saved under: the uploader's name, made safe for any browser and disk.
+# Names Windows keeps for devices, with any extension ("CON.pdf" too).
+RESERVED_NAMES = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+}
+# Bytes, not characters: a file system's limit is 255 bytes, and browsers add " (1)" to repeated names.
+MAX_NAME_BYTES = 200
+MAX_SUFFIX = 16
 
-    Stored names come from several paths (the admin, imports, older rows), so the download cleans them
-    itself: no control or format characters (newlines, NUL, the right-to-left override that disguises
-    an extension), no folders, no leading dot.
+
+def _truncate(text, max_bytes):
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+
+
+def safe_file_name(name):
+    """An uploader's file name made safe for any browser, disk and log; its extension kept.
+
+    Used when a file is stored (the name kept on the row, and the extension of the storage name) and
+    again on download, for rows stored before: no control or format characters (newlines, NUL, the
+    right-to-left override that disguises an extension), no folders, no leading dot, no trailing dots or
+    spaces, no device name (``CON``, ``NUL``, ``COM1``… get a leading ``_``), at most MAX_NAME_BYTES bytes.
     """
-    name = "".join(ch for ch in original_name or "" if ch.isprintable())
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".").strip()
-    return name or "attachment"
+    name = "".join(ch for ch in name or "" if ch.isprintable())
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".").strip().rstrip(". ")
+    if not name:
+        return "attachment"
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix) > MAX_SUFFIX:
+        stem, suffix = name, ""
+    if stem.split(".", 1)[0].upper() in RESERVED_NAMES:
+        stem = "_" + stem
+    suffix = f".{suffix}" if suffix else ""
+    stem = _truncate(stem, MAX_NAME_BYTES - len(suffix.encode("utf-8"))).rstrip(". ") or "attachment"
+    return stem + suffix
+
+
+def safe_suffix(name):
+    """The extension of the cleaned name, lower case, when it is plain letters and digits ("" otherwise)."""
+    suffix = PurePosixPath(safe_file_name(name)).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
 
 
 def max_bytes():
@@ -155,7 +190,11 @@ def store_upload(field_file):
         return
     field, instance, upload = field_file.field, field_file.instance, field_file.file
     storage = field.storage
-    name = storage.get_available_name(field.generate_filename(instance, upload.name), field.max_length)
+    # The storage name is made from the cleaned name (upload_to functions see no path parts, control
+    # characters or hostile extensions).
+    name = storage.get_available_name(
+        field.generate_filename(instance, safe_file_name(upload.name)), field.max_length
+    )
     try:
         saved = storage.save(name, upload, max_length=field.max_length)
     except OSError as exc:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from itertools import accumulate
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import FieldDoesNotExist, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
@@ -139,7 +139,10 @@ class NoBodySerializer(StrictFieldsMixin, serializers.Serializer):
 def unchanged(instance, values):
     """Whether saving ``values`` (a serializer's validated data) would leave ``instance`` as it is."""
     for name, value in values.items():
-        field = instance._meta.get_field(name)
+        try:
+            field = instance._meta.get_field(name)
+        except FieldDoesNotExist:  # not a model field: the serializer's save decides what it means
+            return False
         current = getattr(instance, name)
         if field.many_to_many:
             if set(current.all()) != set(value):

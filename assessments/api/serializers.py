@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.choices import MAX_SCALE_LEVELS, Confidence, FindingStatus, Phase, Role, Scope, SpecialScore
+from assessments.fields import WebURLField
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
 from assessments.queries import evidence_members
 from indicators.models import Framework
@@ -90,7 +91,8 @@ class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
 
 
 class AssessmentUpdateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    """What those who may manage an assessment change through the API: its time zone."""
+    """What those who may manage an assessment change through the API: its time zone. Any other field
+    is named in a 400 (read-only or unknown), not silently dropped."""
 
     read_serializer = AssessmentSerializer
 
@@ -248,7 +250,18 @@ class SourceField(serializers.PrimaryKeyRelatedField):
         return Source.objects.filter(assessment=self.context["assessment"])
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class WebURLSerializerField(serializers.CharField):
+    """A source's URL: the model field's validator (http/https only) is its one check; DRF's own URLField
+    would add a second, looser one (it accepts ftp://) and a second message."""
+
+
 class SourceSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        WebURLField: WebURLSerializerField,
+    }
+
     class Meta:
         model = Source
         fields = ["id", "type", "title", "author", "published", "url", "accessed", "created", "updated"]

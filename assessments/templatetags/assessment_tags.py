@@ -22,3 +22,13 @@ def assessment_links(assessment):
 def finding_url(assessment, finding):
     """A finding's page, from the assessment already at hand (a dashboard row loads only its columns)."""
     return links.finding_url(assessment.code, finding.indicator.code, finding.pk)
+
+
+@register.inclusion_tag("assessments/_where_you_work.html", takes_context=True)
+def where_you_work(context):
+    """Links to the user's assessments and their pages (dashboard, and what the apps above register: the
+    review, the report), for pages of the admin a member's role does not open. One query."""
+    rows = with_role_labels(my_assessments(context["request"].user))
+    for row in rows:
+        row.links = links.assessment_links(row.code)
+    return {"assessments": rows}

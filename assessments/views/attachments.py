@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from assessments.models import Attachment
 from assessments.rules import Perm, get_assessment_for
-from assessments.uploads import download_name
+from assessments.uploads import safe_file_name
 
 
 @login_required
@@ -20,7 +20,7 @@ def download(request, code, pk):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=download_name(attachment.original_name),
+        filename=safe_file_name(attachment.original_name),
         content_type=attachment.content_type,
     )
     # Never let a browser reinterpret an upload as HTML or script.

@@ -4,9 +4,12 @@ from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from assessments.models import Assessment
 from assessments.queries import (
+    WAITING_STATUSES,
     dashboard_assigned,
     dashboard_figures,
     dashboard_fingerprint,
@@ -41,5 +44,11 @@ def dashboard(request, code):
         "figures": partial(dashboard_figures, assessment),
         "assigned": partial(dashboard_assigned, assessment, request.user),
         "recent": partial(dashboard_recent, assessment),
+        # "and N more": the research workspace's findings list, filtered to exactly the dashboard's list.
+        "assigned_list": reverse("admin:assessments_finding_changelist")
+        + "?"
+        + urlencode(
+            {"assessment": assessment.code, "assignee": "me", "status__in": ",".join(WAITING_STATUSES)}
+        ),
     }
     return render(request, "assessments/dashboard.html", context)

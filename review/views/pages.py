@@ -25,7 +25,9 @@ from review.views.base import Bound, add_errors, perm_flags, run_action
 def overview(request, code):
     assessment = get_assessment_for(request.user, code)
     # The same filters as the API's findings list (category, core, status, assignee, changed since, …).
-    filters = FindingFilter(request.GET or None, queryset=queries.review_findings(assessment))
+    filters = FindingFilter(
+        request.GET or None, queryset=queries.review_findings(assessment), request=request
+    )
     findings = filters.qs if filters.is_bound and filters.is_valid() else filters.queryset
     changed_only = request.GET.get("changed") == "1"
     categories, shown = queries.overview(

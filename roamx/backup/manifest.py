@@ -94,14 +94,20 @@ def read_member(archive, path, name):
         raise BackupError(f"{path} is damaged: {name} cannot be read ({exc}).") from None
 
 
+def load_json(path, name, body):
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BackupError(f"{path} is damaged: {name} is not valid JSON.") from None
+    except RecursionError:  # roamx writes at most five levels
+        raise BackupError(f"{path} is damaged: {name} is nested too deeply to be a roamx archive.") from None
+
+
 def _verify(path, archive):
     names = set(archive.namelist())
     if MANIFEST not in names:
         raise BackupError(f"{path} is not a roamx archive: it has no {MANIFEST}.")
-    try:
-        manifest = json.loads(read_member(archive, path, MANIFEST))
-    except (ValueError, UnicodeDecodeError):
-        raise BackupError(f"{path} is damaged: {MANIFEST} is not valid JSON.") from None
+    manifest = load_json(path, MANIFEST, read_member(archive, path, MANIFEST))
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path} is not a roamx archive (its manifest is not a {FORMAT} manifest).")
     version = manifest.get("format_version")
@@ -132,10 +138,7 @@ def _verify(path, archive):
     # The bytes parsed are the bytes whose hash was checked.
     if hashlib.sha256(body).hexdigest() != listed[DATA]["sha256"]:
         raise BackupError(f"{path} is damaged: {DATA} does not match the sha256 in its manifest.")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise BackupError(f"{path} is damaged: {DATA} is not valid JSON.") from None
+    data = load_json(path, DATA, body)
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise BackupError(f"{path} is damaged: {DATA} has no models.")
     counts = {label: len(rows) for label, rows in data["models"].items()}

@@ -106,6 +106,8 @@ def measure(client, url, grow, start=1):
 
 
 def test_comment_list_does_not_grow(api_as, members, report_targets):
+    from django.contrib.contenttypes.models import ContentType
+
     from review import services
 
     findings = list(Finding.objects.filter(assessment=report_targets, archived=False)[:12])
@@ -116,6 +118,8 @@ def test_comment_list_does_not_grow(api_as, members, report_targets):
     services.add_comment(findings[0], by=members["mab"], body="First.")
     services.add_comment(sections[0], by=members["mab"], body="First on a section.")
     services.add_comment(recommendations[0], by=members["mab"], body="First on a recommendation.")
+    # Content types are looked up through a per-process cache: warm, so earlier tests do not matter.
+    ContentType.objects.get_for_models(Finding, ReportSection, Recommendation)
 
     def grow():
         for i, finding in enumerate(findings):

@@ -1,3 +1,6 @@
+import html
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -213,6 +216,55 @@ def test_cached_finding_lists_are_per_person_and_follow_changes(client, assessme
     edit(assessment, "R.1.1", me, status="endorsed")  # endorsed findings leave "Assigned to me"
     body = client.get(dashboard_url()).content.decode()
     assert "Nothing is waiting for you." in body
+
+
+def test_assigned_to_me_says_how_many_more_and_links_to_all_of_them(client, assessment, members):
+    me = members["researcher"]
+    live = Finding.objects.filter(assessment=assessment, archived=False).order_by("indicator__order")
+    pks = list(live.values_list("pk", flat=True)[:57])
+    Finding.objects.filter(pk__in=pks).update(assignee=me)
+    Finding.objects.filter(pk__in=pks[:2]).update(status="endorsed")  # done: not waiting
+    Finding.objects.filter(pk=pks[2]).update(archived=True)  # outside the scope
+    Finding.objects.filter(pk=live.exclude(pk__in=pks).first().pk).update(assignee=members["lead"])
+    waiting = set(pks[3:])
+    assert len(waiting) == 54
+    client.force_login(me)
+    body = client.get(dashboard_url()).content.decode()
+    mine = body.split('id="mine-h">')[1].split("</section>")[0]
+    assert "(54)" in mine and mine.count("<li>") == 15
+    more = body.split('data-testid="assigned-more">')[1].split("</p>")[0]
+    assert "and 39 more" in more and "see all 54" in more
+    href = html.unescape(re.search(r'href="([^"]+)"', more).group(1))
+    assert href.startswith(reverse("admin:assessments_finding_changelist"))
+    # The link's list is exactly the dashboard's: all 54, over the workspace's pages.
+    listed = client.get(href)
+    assert listed.status_code == 200
+    assert listed.context["cl"].result_count == 54
+    assert set(listed.context["cl"].queryset.values_list("pk", flat=True)) == waiting
+    # Anyone else following the same link sees their own findings, never the researcher's.
+    client.force_login(members["lead"])
+    assert client.get(href).context["cl"].result_count == 1
+
+
+def test_no_more_link_while_everything_is_listed(client, assessment, members):
+    me = members["researcher"]
+    live = Finding.objects.filter(assessment=assessment, archived=False).order_by("indicator__order")
+    Finding.objects.filter(pk__in=list(live.values_list("pk", flat=True)[:15])).update(assignee=me)
+    client.force_login(me)
+    body = client.get(dashboard_url()).content.decode()
+    assert "(15)" in body and 'data-testid="assigned-more"' not in body
+
+
+def test_read_only_members_get_the_number_without_a_workspace_link(client, assessment, members):
+    """A member whose role cannot edit (here a MAB member still holding old assignments) cannot open the
+    workspace, so the number is said without a link there."""
+    mab = members["mab"]
+    live = Finding.objects.filter(assessment=assessment, archived=False)
+    Finding.objects.filter(pk__in=list(live.values_list("pk", flat=True)[:20])).update(assignee=mab)
+    client.force_login(mab)
+    body = client.get(dashboard_url()).content.decode()
+    more = body.split('data-testid="assigned-more">')[1].split("</p>")[0]
+    assert "and 5 more" in more and "<a " not in more
 
 
 def test_a_change_whose_author_is_gone_still_shows_in_recent_changes(client, assessment, members):

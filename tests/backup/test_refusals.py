@@ -73,6 +73,23 @@ def test_import_refuses_a_zip_without_a_manifest(archive, tmp_path, media):
     refused(path, media, "not a roamx archive: it has no manifest.json", code="khm-new")
 
 
+@pytest.mark.parametrize("member", ["manifest.json", "data.json"])
+def test_import_refuses_json_nested_too_deeply(archive, tmp_path, media, member):
+    """A crafted archive whose JSON nests 100,000 levels is refused with a message, not a RecursionError."""
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+
+    def nest(contents):
+        contents["data.json"] = deep
+
+    if member == "data.json":
+        path = rewrite(archive, tmp_path / "deep.zip", members=nest)
+    else:
+        path = tmp_path / "deep.zip"
+        with zipfile.ZipFile(path, "w") as crafted:
+            crafted.writestr("manifest.json", deep)
+    refused(path, media, f"{member} is nested too deeply", code="khm-new")
+
+
 def test_import_refuses_a_manifest_of_another_format(archive, tmp_path, media):
     path = rewrite(archive, tmp_path / "x.zip", manifest=lambda m: m.update(format="something-else"))
     refused(path, media, "not a roamx archive", code="khm-new")

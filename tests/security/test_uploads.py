@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve, reverse
 
 from assessments.models import Attachment, Finding
-from assessments.uploads import download_name
+from assessments.uploads import safe_file_name
 from tests.assessments.conftest import change_url, finding_post
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -26,15 +26,27 @@ HOSTILE_NAMES = {
     ".hidden.pdf": "hidden.pdf",
     "\u202egnp.pdf": "gnp.pdf",  # right-to-left override, which disguises a file's real extension
     "/": "attachment",
+    "CON.pdf": "_CON.pdf",  # a Windows device name, with any extension
+    "nul.tar.gz": "_nul.tar.gz",
+    "LPT1": "_LPT1",
+    "report.pdf. . ": "report.pdf",  # Windows drops trailing dots and spaces, changing the extension
+    "a" * 300 + ".pdf": "a" * 196 + ".pdf",  # at most 200 bytes, extension kept
+    "ក" * 100 + ".pdf": "ក" * 65 + ".pdf",  # bytes, not characters: Khmer letters are 3 bytes each
+    "zero​width⁦isolate.pdf": "zerowidthisolate.pdf",
+}
+# Through the admin upload: the names ending in .pdf (the content check wants it), without CR/LF (a
+# browser sends them as %0D%0A; the test client would break the multipart header instead).
+UPLOADED_NAMES = {
+    name: clean for name, clean in HOSTILE_NAMES.items() if name.endswith(".pdf") and "\n" not in name
 }
 
 
 @pytest.mark.parametrize(
-    ("original", "expected"), [*HOSTILE_NAMES.items(), ("\x00nul.pdf", "nul.pdf"), ("", "attachment")]
+    ("original", "expected"), [*HOSTILE_NAMES.items(), ("\x00nul.pdf", "_nul.pdf"), ("", "attachment")]
 )
 def test_download_name_cleans_the_name(original, expected):
     # NUL cannot even be stored in PostgreSQL; the cleaning does not depend on the database refusing it.
-    assert download_name(original) == expected
+    assert safe_file_name(original) == expected
 
 
 @pytest.fixture
@@ -115,6 +127,31 @@ def test_upload_with_hostile_name_downloads_under_safe_name(client, members, r91
     assert disposition_name(response["Content-Disposition"]) == '"quoted" ក្រម.pdf'
 
 
+@pytest.mark.parametrize(("original", "expected"), UPLOADED_NAMES.items())
+def test_name_is_cleaned_when_stored(client, members, r91, original, expected):
+    """The row keeps the clean name, and the storage name is random with only a plain extension."""
+    client.force_login(members["researcher"])
+    data = finding_post(
+        r91,
+        **{
+            "attachments-TOTAL_FORMS": "1",
+            "attachments-0-file": SimpleUploadedFile(original, PDF),
+            "attachments-0-description": "Evidence",
+        },
+    )
+    assert client.post(change_url(r91), data).status_code == 302
+    attachment = Attachment.objects.get(finding=r91)
+    assert attachment.original_name == expected
+    assert re.fullmatch(r"attachments/[0-9a-f]{32}\.pdf", attachment.file.name)
+    assert attachment.file.storage.exists(attachment.file.name)
+
+
+@pytest.mark.parametrize(("original", "expected"), HOSTILE_NAMES.items())
+def test_name_is_cleaned_whatever_door_the_row_comes_through(r91, original, expected):
+    """A row made by a script or a restore, not the form, keeps a clean name too."""
+    assert attach(r91, original).original_name == expected
+
+
 def test_download_refused_to_outsiders_and_anonymous(client, members, r91):
     attachment = attach(r91, "evidence.pdf")
     url = download_url(attachment)
@@ -193,3 +230,31 @@ def test_media_never_served_by_url(client, members, r91, settings):
         resolve(path)
     urls = (settings.BASE_DIR / "roamx" / "urls.py").read_text()
     assert "MEDIA" not in urls and "static(" not in urls
+
+
+# (The reports form refuses names over 100 characters with a form error; attachments shorten them.)
+@pytest.mark.parametrize("name", ["../../etc/logo.png", "logo.p\u202egn.png", "CON.png", ".hidden\r.png"])
+def test_report_logo_is_stored_under_a_clean_name(client, members, assessment, name, settings, tmp_path):
+    """The other upload door (the report's logos, reports admin) goes through the same store_upload."""
+    from reports.demo import seed_report
+    from reports.models import Report
+    from tests.assessments.test_attachments import png_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    seed_report(assessment)
+    report = Report.objects.get(assessment=assessment)
+    client.force_login(members["lead"])
+    data = {
+        "assessment": assessment.pk,
+        "title": "Key findings",
+        "local_title": "",
+        "subtitle": report.subtitle,
+        "series": report.series,
+        "scope_note": "",
+        "report_date": "",
+        "logo": SimpleUploadedFile(name, png_bytes(), content_type="image/png"),
+    }
+    assert client.post(reverse("admin:reports_report_change", args=[report.pk]), data).status_code == 302
+    report.refresh_from_db()
+    assert re.fullmatch(r"reports/logos/[0-9a-f]{32}\.png", report.logo.name)
+    assert [p.name for p in (tmp_path / "reports" / "logos").iterdir()] == [report.logo.name.rsplit("/")[-1]]

@@ -1,0 +1,78 @@
+"""What a finding's page edits with it: cited sources, data points, attachments."""
+
+from django import forms
+from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
+
+from assessments.admin.scoped import ScopedInlineMixin
+from assessments.forms import (
+    AttachmentForm,
+)
+from assessments.models import Attachment, Citation, DataPoint, Source
+from assessments.queries import editable_assessments_for
+
+
+class CitationInline(ScopedInlineMixin, admin.TabularInline):
+    model = Citation
+    extra = 1
+    fields = ["source", "locator"]
+    verbose_name = gettext_lazy("cited source")
+    verbose_name_plural = gettext_lazy("sources cited")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            finding = getattr(request, "_roamx_finding", None)
+            sources = Source.objects.filter(assessment__in=editable_assessments_for(request.user))
+            if finding is not None:
+                sources = Source.objects.filter(assessment_id=finding.assessment_id)
+            kwargs["queryset"] = sources.order_by("title")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class DataPointForm(forms.ModelForm):
+    class Meta:
+        model = DataPoint
+        fields = ["value", "unit", "year", "disaggregation", "group", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.value is not None:
+            self.initial["value"] = f"{self.instance.value.normalize():f}"  # 32.9, not 32.9000
+
+
+class DataPointInline(ScopedInlineMixin, admin.TabularInline):
+    model = DataPoint
+    form = DataPointForm
+    extra = 1
+    fields = ["value", "unit", "year", "disaggregation", "group", "source"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            finding = getattr(request, "_roamx_finding", None)
+            if finding is not None:
+                kwargs["queryset"] = Source.objects.filter(assessment_id=finding.assessment_id)
+            else:
+                kwargs["queryset"] = Source.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AttachmentInline(ScopedInlineMixin, admin.TabularInline):
+    model = Attachment
+    form = AttachmentForm
+    extra = 1
+    fields = ["file", "description", "download", "size_display", "uploaded_by"]
+    readonly_fields = ["download", "size_display", "uploaded_by"]
+
+    @admin.display(description=gettext_lazy("file name"))
+    def download(self, obj):
+        if not obj or not obj.pk:
+            return ""
+        url = reverse("assessments:attachment", kwargs={"code": obj.finding.assessment.code, "pk": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+    @admin.display(description=gettext_lazy("size"))
+    def size_display(self, obj):
+        return filesizeformat(obj.size) if obj and obj.pk else ""
