@@ -11,14 +11,12 @@ a replaced file changes the chapter's HTML and the chapter cache renders it agai
 import base64
 import hashlib
 import io
-import re
 
 from assessments.models import Attachment
 from assessments.uploads import sniff
-from reports.sanitise import FIGURE_REF, Sanitiser
+from reports.sanitise import FIGURE_REF, Sanitiser, figure_ids
 
 IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
-REFERENCE = re.compile(r"attachment:(\d{1,18})")
 
 
 def _image(field_file):
@@ -39,7 +37,7 @@ class ReportMedia:
     """
 
     def __init__(self, assessment, texts):
-        ids = {int(n) for text in texts for n in REFERENCE.findall(text or "")}
+        ids = figure_ids(texts)
         self.attachments = (
             {a.pk: a for a in Attachment.objects.filter(pk__in=ids, finding__assessment=assessment)}
             if ids and assessment is not None

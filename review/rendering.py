@@ -1,20 +1,47 @@
-"""Narrative Markdown → safe HTML, and word-level diffs of a narrative."""
+"""Researchers' Markdown on review pages → safe HTML, and word-level diffs of a narrative."""
 
 import difflib
 import re
 
-import markdown
-import nh3
+from django.urls import reverse
 from django.utils.safestring import mark_safe
+
+from assessments.models import Attachment
+from toolkit.markup import FIGURE_REF, Sanitiser, figure_ids
+
+IMAGE_TYPES = ("image/png", "image/jpeg")
 
 # Words, single punctuation marks and runs of whitespace: "2015" → "2015, amended" shows only the insertion.
 TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
-def render_markdown(text):
-    """Markdown rendered, then cleaned by nh3 (an allow-list): researchers' text never runs as code."""
-    html = markdown.markdown(text or "", extensions=["sane_lists", "tables"], output_format="html")
-    return mark_safe(nh3.clean(html, link_rel="noopener noreferrer nofollow"))
+class AttachmentFigures:
+    """Figures on review pages: ``![caption](attachment:<id>)`` naming a PNG or JPEG attachment of this
+    assessment shows through the members-only download URL (same origin, allowed by the CSP); every
+    other image or resource stays a placeholder. ``texts`` are the page's texts: one query for all."""
+
+    def __init__(self, assessment, texts):
+        ids = figure_ids(texts)
+        images = Attachment.objects.filter(
+            pk__in=ids, finding__assessment=assessment, content_type__in=IMAGE_TYPES
+        ).values_list("pk", flat=True)
+        self.urls = {
+            pk: reverse("assessments:attachment", kwargs={"code": assessment.code, "pk": pk})
+            for pk in (images if ids and assessment is not None else [])
+        }
+
+    def refuse(self, where, url):
+        """The placeholder says it on the page; nothing else to record."""
+
+    def figure(self, ref):
+        match = FIGURE_REF.match(ref)
+        return self.urls.get(int(match.group(1))) if match else None
+
+
+def render_markdown(text, figures=None):
+    """Markdown → HTML in which nothing loads but the figures ``figures`` resolves (toolkit.markup):
+    researchers' text never runs as code and never makes a reader's browser request anything."""
+    return mark_safe(Sanitiser(figures, link_rel="noopener noreferrer nofollow").html(text or ""))
 
 
 def normalise_newlines(text):

@@ -7,8 +7,10 @@ register = template.Library()
 
 
 @register.filter(name="markdown")
-def markdown_filter(text):
-    return render_markdown(text)
+def markdown_filter(text, figures=None):
+    """``{{ text|markdown:figures }}``: ``figures`` (review.rendering.AttachmentFigures) resolves the
+    page's figures; without it every image is a placeholder."""
+    return render_markdown(text, figures)
 
 
 @register.filter

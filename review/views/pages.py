@@ -16,7 +16,7 @@ from review import queries, services
 from review.choices import Disposition, Verdict
 from review.forms import CommentForm, PreferenceForm, ResolveForm, ReviseForm, VoteForm
 from review.models import NotificationPreference
-from review.rendering import normalise_newlines, word_diff
+from review.rendering import AttachmentFigures, normalise_newlines, word_diff
 from review.views import comments, validation
 from review.views.base import Bound, add_errors, perm_flags, run_action
 
@@ -134,6 +134,7 @@ def finding_context(request, assessment, finding, bound):
         "resolve_form": ResolveForm(),
         "vote_form": VoteForm(),
         "dispositions": Disposition.choices,
+        "figures": AttachmentFigures(assessment, [finding.narrative]),
         "can_mark_endorsed": FindingStatus.ENDORSED in allowed_transitions(finding.status),
     }
     if Perm.EDIT_EVIDENCE in perms:

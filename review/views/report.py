@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments.rules import Perm, check, get_assessment_for
 from review import queries, targets
 from review.choices import Disposition
+from review.rendering import AttachmentFigures
 from review.views import comments
 from review.views.base import Bound, perm_flags, run_action
 
@@ -21,7 +22,8 @@ from review.views.base import Bound, perm_flags, run_action
 def _render(request, assessment, *, bound=None, bound_target=None):
     perms = check(request.user, assessment)
     sections, groups = queries.report_content(assessment)
-    items = [*sections, *(r for g in groups for r in g["recommendations"])]
+    recommendations = [r for g in groups for r in g["recommendations"]]
+    items = [*sections, *recommendations]
     for obj in items:
         obj.post_url = reverse(
             "review:report_comment",
@@ -43,6 +45,9 @@ def _render(request, assessment, *, bound=None, bound_target=None):
         "can_edit_content": Perm.EDIT_REPORT in perms and request.user.is_staff,
         "now": timezone.now(),
         "dispositions": Disposition.choices,
+        "figures": AttachmentFigures(
+            assessment, [s.body for s in sections] + [r.text for r in recommendations]
+        ),
     }
     return render(request, "review/report.html", context, status=400 if bound else 200)
 
