@@ -88,14 +88,7 @@ class FindingActionsMixin:
                     )
                 )
                 continue
-            try:
-                save_finding(
-                    finding, by=request.user, expected_version=finding.version, fields={"status": status}
-                )
-            except (EditConflict, ValidationError) as exc:
-                refused.append((finding, str(exc)))
-                continue
-            done.append(finding)
+            _save(request, finding, {"status": status}, done, refused)
         self._report(request, done, refused, _("Status changed to “%s”") % FindingStatus(status).label)
 
     def assign(self, request, queryset, user):
@@ -105,13 +98,16 @@ class FindingActionsMixin:
             if user is not None and not evidence_members(finding.assessment).filter(pk=user.pk).exists():
                 refused.append((finding, _("%s is not a researcher of this assessment") % user.username))
                 continue
-            try:
-                save_finding(
-                    finding, by=request.user, expected_version=finding.version, fields={"assignee": user}
-                )
-            except (EditConflict, ValidationError) as exc:
-                refused.append((finding, str(exc)))
-                continue
-            done.append(finding)
+            _save(request, finding, {"assignee": user}, done, refused)
         who = (user.get_full_name() or user.username) if user else _("nobody")
         self._report(request, done, refused, _("Assigned to %s") % who)
+
+
+def _save(request, finding, fields, done, refused):
+    """One finding of a bulk action, through the service: saved into ``done``, or refused with why."""
+    try:
+        save_finding(finding, by=request.user, expected_version=finding.version, fields=fields)
+    except (EditConflict, ValidationError) as exc:
+        refused.append((finding, str(exc)))
+    else:
+        done.append(finding)

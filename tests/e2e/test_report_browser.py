@@ -20,12 +20,9 @@ from tests.factories import MembershipFactory, UserFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_exports_and_downloads_the_report(page, live_server, assessment, screenshot, tmp_path):
-    seed_report(assessment)
-    staff = UserFactory(username="staffer", password="pw-staff-1")
-    MembershipFactory(assessment=assessment, user=staff, role=Role.STAFF)
-    # The db_worker command's own loop, in a thread (the command itself installs signal handlers,
-    # which only the main thread may do).
+def start_worker(worker_id):
+    """The db_worker command's own loop for one task, in a thread (the command itself installs signal
+    handlers, which only the main thread may do)."""
     worker = Worker(
         queue_names=["default"],
         interval=0.2,
@@ -33,11 +30,19 @@ def test_staff_exports_and_downloads_the_report(page, live_server, assessment, s
         backend_name="default",
         startup_delay=False,
         max_tasks=1,
-        worker_id="e2e",
+        worker_id=worker_id,
         excluded_queue_names=[],
     )
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
+    return thread
+
+
+def test_staff_exports_and_downloads_the_report(page, live_server, assessment, screenshot, tmp_path):
+    seed_report(assessment)
+    staff = UserFactory(username="staffer", password="pw-staff-1")
+    MembershipFactory(assessment=assessment, user=staff, role=Role.STAFF)
+    thread = start_worker("e2e")
 
     sign_in(page, live_server, "staffer", "pw-staff-1")
     page.goto(f"{live_server.url}/a/{assessment.code}/report/")
@@ -86,18 +91,7 @@ def test_refused_resources_are_listed_and_the_preview_loads_nothing(
     section.save()
     finding.narrative = f"Evidence.\n\n![x](/etc/hosts)\n\n<iframe src='{remote}'></iframe>"
     finding.save()
-    worker = Worker(
-        queue_names=["default"],
-        interval=0.2,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=1,
-        worker_id="e2e-refused",
-        excluded_queue_names=[],
-    )
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
+    thread = start_worker("e2e-refused")
 
     sign_in(page, live_server, "staffer", "pw-staff-1")
     page.goto(f"{live_server.url}/a/{assessment.code}/report/")
