@@ -111,18 +111,28 @@ class FindingAdminForm(forms.ModelForm):
         return cleaned
 
 
-class AttachmentForm(forms.ModelForm):
+class ShortenedUploadNamesMixin:
+    """Upload fields stored under a random, short storage name (store_upload, from safe_file_name): a
+    long original name is cleaned and shortened when stored, not refused by the form field's
+    ``max_length`` (which measures the uploader's name, not the stored one)."""
+
+    upload_fields = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.upload_fields:
+            if name in self.fields:
+                self.fields[name].max_length = None
+
+
+class AttachmentForm(ShortenedUploadNamesMixin, forms.ModelForm):
+    upload_fields = ("file",)
+
     class Meta:
         model = Attachment
         fields = ["file", "description"]
         # A plain file input: the default widget would link to MEDIA_URL, which is never served.
         widgets = {"file": forms.FileInput}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "file" in self.fields:
-            # The storage name is random and short; a long original name is shortened, not refused.
-            self.fields["file"].max_length = None
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

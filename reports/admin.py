@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from assessments.admin import AssessmentScopedMixin
+from assessments.forms import ShortenedUploadNamesMixin
 from assessments.models import Finding
 from assessments.rules import Perm
 from assessments.uploads import StorageFailed, store_upload
@@ -19,8 +20,17 @@ class AssessmentScopedAdmin(AssessmentScopedMixin, admin.ModelAdmin):
     edit_perm = Perm.EDIT_REPORT
 
 
+class ReportForm(ShortenedUploadNamesMixin, forms.ModelForm):
+    upload_fields = ("logo", "partner_logo")
+
+    class Meta:
+        model = Report
+        fields = ["logo", "partner_logo"]  # the admin's ``fields`` add the others
+
+
 @admin.register(Report)
 class ReportAdmin(AssessmentScopedAdmin):
+    form = ReportForm
     list_display = ["__str__", "assessment", "report_date", "updated"]
     list_filter = ["assessment__code"]
     fields = [

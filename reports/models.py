@@ -7,14 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from assessments.choices import StakeholderGroup
 from assessments.models import Assessment, Finding
 from assessments.timezones import show
+from assessments.uploads import safe_suffix
 from indicators.models import Category
 from reports.choices import SECTION_ORDER, ExportStatus, Priority, SectionKind
 from toolkit.models import Timestamped
 
 
 def logo_path(instance, filename):
-    suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "img"
-    return f"reports/logos/{secrets.token_hex(16)}.{suffix}"
+    return f"reports/logos/{secrets.token_hex(16)}{safe_suffix(filename) or '.img'}"
 
 
 def export_path(instance, filename):

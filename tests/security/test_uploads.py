@@ -232,9 +232,24 @@ def test_media_never_served_by_url(client, members, r91, settings):
     assert "MEDIA" not in urls and "static(" not in urls
 
 
-# (The reports form refuses names over 100 characters with a form error; attachments shorten them.)
-@pytest.mark.parametrize("name", ["../../etc/logo.png", "logo.p\u202egn.png", "CON.png", ".hidden\r.png"])
-def test_report_logo_is_stored_under_a_clean_name(client, members, assessment, name, settings, tmp_path):
+# The report's logos, through the reports admin: each name is stored under a short random name with the
+# cleaned extension; long names (over the ImageField's max_length of 100) are shortened, not refused.
+LOGO_NAMES = [
+    "../../etc/logo.png",
+    "logo.p\u202egn.png",
+    "CON.png",
+    ".hidden\r.png",
+    "l" * 246 + ".png",  # 250 characters
+    "\u202e\x01\x1b[31m" + "ក" * 120 + "\t\x7f" + "x" * 120 + ".png",  # control, bidi, 3-byte letters
+    "<img src=x onerror=alert(1)>" + "a" * 220 + ".PNG",
+]
+
+
+@pytest.mark.parametrize("field", ["logo", "partner_logo"])
+@pytest.mark.parametrize("name", LOGO_NAMES)
+def test_report_logo_is_stored_under_a_clean_name(
+    client, members, assessment, name, field, settings, tmp_path
+):
     """The other upload door (the report's logos, reports admin) goes through the same store_upload."""
     from reports.demo import seed_report
     from reports.models import Report
@@ -252,9 +267,14 @@ def test_report_logo_is_stored_under_a_clean_name(client, members, assessment, n
         "series": report.series,
         "scope_note": "",
         "report_date": "",
-        "logo": SimpleUploadedFile(name, png_bytes(), content_type="image/png"),
+        field: SimpleUploadedFile(name, png_bytes(), content_type="image/png"),
     }
-    assert client.post(reverse("admin:reports_report_change", args=[report.pk]), data).status_code == 302
+    response = client.post(reverse("admin:reports_report_change", args=[report.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
     report.refresh_from_db()
-    assert re.fullmatch(r"reports/logos/[0-9a-f]{32}\.png", report.logo.name)
-    assert [p.name for p in (tmp_path / "reports" / "logos").iterdir()] == [report.logo.name.rsplit("/")[-1]]
+    stored = getattr(report, field).name
+    assert re.fullmatch(r"reports/logos/[0-9a-f]{32}\.png", stored)
+    assert [p.name for p in (tmp_path / "reports" / "logos").iterdir()] == [stored.rsplit("/")[-1]]
+    # The preview (the PDF's front matter, as a web page) shows it.
+    preview = client.get(reverse("reports:preview", kwargs={"code": assessment.code})).content.decode()
+    assert preview.count('src="data:image/png;base64,') == 1
