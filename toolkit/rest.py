@@ -38,6 +38,10 @@ class Pagination(PageNumberPagination):
     max_page_size = settings.API_MAX_PAGE_SIZE
 
 
+# Every 415: a body in another format, or a body without a Content-Type (PlainViewMixin.initial).
+SEND_JSON = _("Send the body as JSON (Content-Type: application/json).")
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The request body is too large.")
@@ -173,6 +177,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        exc = exceptions.UnsupportedMediaType("", detail=SEND_JSON)
     elif isinstance(exc, DATABASE_ERRORS):
         return database_unavailable(context["request"])
     elif isinstance(exc, IntegrityError):
@@ -190,9 +196,14 @@ def api_not_found(request, *args, **kwargs):
 
 
 class PlainViewMixin:
-    """Refuse NUL characters in URL parts before they reach the database (PostgreSQL rejects them)."""
+    """Refuse NUL characters in URL parts before they reach the database (PostgreSQL rejects them), and
+    a body sent without a Content-Type (415), which DRF would read as no body at all."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        # After sign-in and permissions, as DRF's own 415; ``stream`` is None for an empty body (DRF's rule,
+        # from Content-Length), so a bodiless POST (resolve, reopen, export) goes on.
+        if request.method in ("POST", "PUT", "PATCH") and not request.content_type and request.stream:
+            raise exceptions.UnsupportedMediaType("")
         if any("\x00" in str(value) for value in kwargs.values()):
             raise exceptions.NotFound()

@@ -332,6 +332,38 @@ def test_unknown_or_read_only_field_is_400_naming_it(
     assert everything() == before
 
 
+# A body that is not labelled JSON: no Content-Type at all (DRF read it as no body), an empty one, other types.
+CONTENT_TYPES = {
+    "none": None,
+    "empty": "",
+    "text/plain": "text/plain",
+    "form": "application/x-www-form-urlencoded",
+}
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES.values(), ids=CONTENT_TYPES.keys())
+@pytest.mark.parametrize(("method", "path", "role", "body", "_read_only"), WRITES, ids=WRITE_IDS)
+def test_body_not_labelled_json_is_415(api_as, objects, method, path, role, body, _read_only, content_type):
+    before = everything()
+    data = json.dumps(body_of(body, objects))
+    response = api_as(role).generic(method, url_of(path, objects), data, content_type=content_type)
+    assert assert_json(response, 415) == {"detail": "Send the body as JSON (Content-Type: application/json)."}
+    assert everything() == before
+
+
+def test_bodiless_posts_need_no_content_type(api_as, objects, members, django_capture_on_commit_callbacks):
+    """An empty body is no body: reopening a comment and starting an export take none."""
+    comment = Comment.objects.get(pk=objects["comments"])
+    services.resolve_comment(comment, by=members["lead"])
+    reopened = api_as("researcher").generic(
+        "POST", f"{BASE}/comments/{comment.pk}/reopen/", content_type=None
+    )
+    assert assert_json(reopened, 200)["status"] == "open"
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api_as("lead").generic("POST", f"{BASE}/report-exports/", content_type=None)
+    assert assert_json(started, 201)["status"] == "queued" and ReportExport.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     "target",
     [
