@@ -15,7 +15,7 @@ from reports.choices import SectionKind
 from reports.demo import seed_report
 from reports.models import ReportSection
 from tests.e2e.conftest import ARTIFACTS, sign_in
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, ReportExportFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -136,3 +136,40 @@ def test_refused_resources_are_listed_and_the_preview_loads_nothing(
     phone_page.get_by_text("3 images or resources not included").click()
     screenshot(phone_page, "report-export-refused-phone")
     assert connections() == 0, "the renderer or the browser connected to the listener"
+
+
+def test_exports_table_fits_a_phone(page, phone_page, live_server, assessment, screenshot):
+    """At 390px each export is a card of labelled lines (no sideways scrolling); at 1280px a table."""
+    staff = UserFactory(username="staffer", password="pw-staff-1")
+    MembershipFactory(assessment=assessment, user=staff, role=Role.STAFF)
+    long_url = "http://127.0.0.1:8000/" + "very-long-segment/" * 8 + "image.png"
+    ReportExportFactory(
+        assessment=assessment,
+        requested_by=staff,
+        status="done",
+        pages=48,
+        seconds=12.3,
+        chapters_rendered=9,
+        chapters_total=9,
+        refused=[{"where": "Executive summary", "url": long_url}],
+    )
+    ReportExportFactory(assessment=assessment, requested_by=staff, status="failed", error="boom")
+    for view, width in ((phone_page, 390), (page, 1280)):
+        sign_in(view, live_server, "staffer", "pw-staff-1")
+        view.goto(f"{live_server.url}/a/{assessment.code}/report/")
+        view.get_by_text("1 image or resource not included").click()
+        assert view.evaluate("document.documentElement.scrollWidth") <= width
+        # Nor inside the table's own scroll box (which is what a phone got before).
+        assert view.locator(".table-wrap").evaluate("e => e.scrollWidth <= e.clientWidth")
+        pages = view.locator('td[data-label="Pages"]').filter(has_text="48")
+        status = view.locator('td[data-label="Status"]').filter(has_text="Ready")
+        label = pages.evaluate("td => getComputedStyle(td, '::before').content")
+        header = view.locator("table.stack thead")
+        pages_box, status_box = pages.bounding_box(), status.bounding_box()
+        if width == 390:  # one cell under the other, each with its label; the header row out of sight
+            assert label == '"Pages"' and header.bounding_box()["height"] <= 1  # for screen readers only
+            assert pages_box["x"] == status_box["x"] and pages_box["y"] > status_box["y"]
+        else:  # side by side under the header
+            assert label in ("none", "normal") and header.bounding_box()["height"] > 10
+            assert pages_box["x"] > status_box["x"] and pages_box["y"] == status_box["y"]
+        screenshot(view, f"report-exports-{width}")
