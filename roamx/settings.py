@@ -138,8 +138,28 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+# Uploads and exported PDFs: MEDIA_ROOT on this machine's disk, or, with S3_BUCKET set, an S3-compatible
+# object store (AWS S3, MinIO, Ceph, …) shared by every machine (docs/deploy.md). Objects are private and
+# never linked to: roamx reads them through the storage API and sends them to members only, as from disk.
+S3_BUCKET = env("S3_BUCKET", "")
+S3_STORAGE = {
+    "BACKEND": "storages.backends.s3.S3Storage",
+    "OPTIONS": {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env("S3_ENDPOINT_URL", "") or None,
+        "region_name": env("S3_REGION", "") or None,
+        "access_key": env("S3_ACCESS_KEY_ID", "") or None,
+        "secret_key": env("S3_SECRET_ACCESS_KEY", "") or None,
+        "location": env("S3_PREFIX", ""),
+        "default_acl": "private",
+        "querystring_auth": True,
+        # A name already taken gets a suffix, as on disk, instead of overwriting another row's file.
+        "file_overwrite": False,
+        "addressing_style": env("S3_ADDRESSING_STYLE", "") or None,
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": S3_STORAGE if S3_BUCKET else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Production serves hashed, pre-compressed copies made by `manage.py collectstatic`; the demo server
     # (DEBUG on) serves the files as they are, so `make run` needs no collectstatic.
     "staticfiles": {
@@ -155,12 +175,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background tasks (report rendering): the database backend needs no extra server; run
 # `manage.py db_worker` beside the web server. Larger installations can switch to django-tasks-rq.
-TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# With TASKS_BACKEND=django_tasks_rq.RQBackend the queue lives in Redis (RQ_REDIS_URL, by default
+# REDIS_URL) and `manage.py rqworker --job-class django_tasks_rq.Job default` renders (docs/deploy.md).
+TASKS_BACKEND = env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    RQ_REDIS_URL = env("RQ_REDIS_URL", "") or env("REDIS_URL", "")
+    if not RQ_REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=django_tasks_rq.RQBackend needs RQ_REDIS_URL or REDIS_URL.")
+    TASKS["default"]["QUEUES"] = ["default"]
+    # A render takes seconds to minutes; RQ's default of 180 s would kill a large one.
+    RQ_QUEUES = {"default": {"URL": RQ_REDIS_URL, "DEFAULT_TIMEOUT": envint("RQ_JOB_TIMEOUT", 1800)}}
+    INSTALLED_APPS += ["django_rq"]
 # Report rendering: worker processes for chapters rendered in parallel (0 = one per CPU core).
 REPORT_RENDER_PROCESSES = envint("REPORT_RENDER_PROCESSES", 0)
 # A running export whose progress has not moved for this long lost its worker (killed, out of memory,
 # machine restarted) and is marked failed (docs/operations.md). Progress moves once per chapter.
 REPORT_EXPORT_STALE_SECONDS = envint("REPORT_EXPORT_STALE_SECONDS", 300)
+
+# Caches (the dashboard's parts): each process's memory by default; with REDIS_URL one Redis shared by
+# every worker and machine, so a part computed by one is served by all (docs/deploy.md).
+REDIS_URL = env("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "roamx"),
+        }
+    }
 
 # Uploads: refuse oversized requests before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)

@@ -1,0 +1,77 @@
+"""With REDIS_URL set, the caches live in Redis: a dashboard part computed by one process is what another
+serves, and an edit made anywhere invalidates it everywhere (tested against the real Redis, DB 7)."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.cache.backends.redis import RedisCache
+from django.core.cache.utils import make_template_fragment_key
+
+from assessments.models import Finding
+from assessments.queries import dashboard_fingerprint
+from assessments.services import save_finding
+from tests import processes
+
+from .conftest import gunicorn, signed_in
+
+
+def figures_key(assessment):
+    assessment.refresh_from_db()
+    return make_template_fragment_key("dashboard_figures", [dashboard_fingerprint(assessment), "en"])
+
+
+def settings_value(expression, **env):
+    """``expression`` of the settings as a fresh process reads them from this environment."""
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=processes.django_env(**env),
+        cwd=processes.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.strip()
+
+
+def test_redis_url_puts_every_cache_in_redis(redis_url):
+    backend = "settings.CACHES['default']['BACKEND']"
+    assert settings_value(backend, REDIS_URL=redis_url) == "django.core.cache.backends.redis.RedisCache"
+    assert settings_value(backend, REDIS_URL="") == "django.core.cache.backends.locmem.LocMemCache"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_share_a_dashboard_part_and_its_invalidation(
+    redis_cache, redis_url, assessment, members, tmp_path
+):
+    assert isinstance(redis_cache, RedisCache)
+    with gunicorn(tmp_path / "gunicorn.log", REDIS_URL=redis_url) as web:
+        session = signed_in(web, "researcher")
+        dashboard = f"{web}/a/{assessment.code}/"
+        page = session.get(dashboard, timeout=30)
+        assert page.status_code == 200
+        # The part the web process computed is in Redis, where this process reads it.
+        key = figures_key(assessment)
+        part = redis_cache.get(key)
+        assert part, "the dashboard's figures were not cached in Redis"
+        assert part in page.text
+
+        # What this process puts there is what every web worker serves: they read Redis, not their memory.
+        redis_cache.set(key, part + '<p id="planted">written by another process</p>', 600)
+        for _ in range(4):  # both gunicorn workers
+            assert "written by another process" in session.get(dashboard, timeout=30).text
+
+        # An edit made elsewhere (here, this process) changes the fingerprint: every worker recomputes.
+        target = Finding.objects.get(assessment=assessment, indicator__code="R.1.1")
+        save_finding(
+            target,
+            by=members["researcher"],
+            expected_version=target.version,
+            fields={"narrative": "Changed elsewhere."},
+        )
+        for _ in range(4):
+            assert "written by another process" not in session.get(dashboard, timeout=30).text
+        new_key = figures_key(assessment)
+        assert new_key != key and redis_cache.get(new_key)
