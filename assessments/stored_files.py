@@ -17,6 +17,8 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, pre_save
 from django.utils import timezone
 
+from assessments.uploads import STORAGE_ERRORS
+
 log = logging.getLogger(__name__)
 
 
@@ -54,7 +56,7 @@ def _remove(storage, name, using):
         return
     try:
         storage.delete(name)
-    except OSError:
+    except STORAGE_ERRORS:
         # The row is gone either way; the file is left for `orphaned_files` to find.
         log.exception("Could not remove %s from storage", name)
 

@@ -6,12 +6,17 @@ import re
 import zipfile
 from pathlib import PurePosixPath
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
+
+# What a storage raises when it cannot write: the disk (OSError) or the object store (botocore's errors:
+# unreachable endpoint, refused credentials, missing bucket; docs/operations.md).
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 # kind: (content type, extensions a file of that kind may carry)
 KINDS = {
@@ -164,6 +169,8 @@ class StorageFailed(Exception):
 
     @property
     def reason(self):
+        if isinstance(self.error, BotoCoreError | ClientError):
+            return _("the server's object storage did not accept it")
         if self.error.errno in (errno.ENOSPC, errno.EDQUOT):
             return _("the server's disk is full")
         if self.error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
@@ -183,7 +190,7 @@ def store_upload(field_file):
 
     Saving the row would write it too (FileField.pre_save), but a failure there leaves whatever part of
     the file was written (Django's FileSystemStorage does not remove it) and fails the whole request.
-    Here the name is chosen first, so on OSError that part is removed and StorageFailed raised: the
+    Here the name is chosen first, so on a storage error that part is removed and StorageFailed raised: the
     caller leaves the row unsaved and tells the user, and the rest of the form is kept.
     """
     if field_file._committed:  # the flag FileField.pre_save reads: nothing new to write
@@ -192,17 +199,19 @@ def store_upload(field_file):
     storage = field.storage
     # The storage name is made from the cleaned name (upload_to functions see no path parts, control
     # characters or hostile extensions).
-    name = storage.get_available_name(
-        field.generate_filename(instance, safe_file_name(upload.name)), field.max_length
-    )
+    name = None
     try:
+        # On an object store, choosing the name already asks the server (does the name exist?).
+        name = storage.get_available_name(
+            field.generate_filename(instance, safe_file_name(upload.name)), field.max_length
+        )
         saved = storage.save(name, upload, max_length=field.max_length)
-    except OSError as exc:
+    except STORAGE_ERRORS as exc:
         log.error("Could not store upload %s as %s: %s", upload.name, name, exc)
         try:
-            if storage.exists(name):
+            if name and storage.exists(name):
                 storage.delete(name)
-        except OSError:
+        except STORAGE_ERRORS:
             log.exception("Could not remove the partly written %s", name)
         raise StorageFailed(PurePosixPath(upload.name).name, exc) from exc
     # As FieldFile.save does.

@@ -16,6 +16,7 @@ from django.core.cache import caches
 from django.core.files.storage import storages
 
 from tests import processes
+from tests.reports.conftest import report  # noqa: F401 (the demo report, a fixture these tests use)
 
 REDIS_DB = 7  # infra's database on the shared Redis (HELPERS.md)
 S3_KEYS = {
@@ -83,9 +84,10 @@ def s3_endpoint(tmp_path_factory):
     """An S3-compatible server (moto_server) on a free port, for the session."""
     port = processes.free_port()
     log = tmp_path_factory.mktemp("s3") / "moto.log"
+    log_file = log.open("wb")
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log.open("wb"),
+        stdout=log_file,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -104,6 +106,7 @@ def s3_endpoint(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log_file.close()
 
 
 @pytest.fixture
@@ -192,3 +195,18 @@ def signed_in(base, username, password="pw-test-1"):
     response = processes.sign_in(session, base, username, password)
     assert response.status_code == 302 and "sessionid" in session.cookies, response.text[:500]
     return session
+
+
+def settings_value(expression, **env):
+    """``expression`` of the settings as a fresh process reads them from this environment."""
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=processes.django_env(**env),
+        cwd=processes.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.strip()

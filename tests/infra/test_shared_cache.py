@@ -1,9 +1,6 @@
 """With REDIS_URL set, the caches live in Redis: a dashboard part computed by one process is what another
 serves, and an edit made anywhere invalidates it everywhere (tested against the real Redis, DB 7)."""
 
-import subprocess
-import sys
-
 import pytest
 from django.core.cache.backends.redis import RedisCache
 from django.core.cache.utils import make_template_fragment_key
@@ -11,29 +8,13 @@ from django.core.cache.utils import make_template_fragment_key
 from assessments.models import Finding
 from assessments.queries import dashboard_fingerprint
 from assessments.services import save_finding
-from tests import processes
 
-from .conftest import gunicorn, signed_in
+from .conftest import gunicorn, settings_value, signed_in
 
 
 def figures_key(assessment):
     assessment.refresh_from_db()
     return make_template_fragment_key("dashboard_figures", [dashboard_fingerprint(assessment), "en"])
-
-
-def settings_value(expression, **env):
-    """``expression`` of the settings as a fresh process reads them from this environment."""
-    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=processes.django_env(**env),
-        cwd=processes.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.strip()
 
 
 def test_redis_url_puts_every_cache_in_redis(redis_url):

@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from assessments.stored_files import orphans
+from assessments.uploads import STORAGE_ERRORS
 
 
 class Command(BaseCommand):
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             if delete:
                 try:
                     storage.delete(name)
-                except OSError as exc:
+                except STORAGE_ERRORS as exc:
                     self.stderr.write(f"could not remove {name}: {exc}")
                     continue
                 removed += 1
