@@ -177,7 +177,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # `manage.py db_worker` beside the web server. Larger installations can switch to django-tasks-rq.
 # With TASKS_BACKEND=django_tasks_rq.RQBackend the queue lives in Redis (RQ_REDIS_URL, by default
 # REDIS_URL) and `manage.py rqworker --job-class django_tasks_rq.Job default` renders (docs/deploy.md).
-TASKS_BACKEND = env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS_BACKEND = env("TASKS_BACKEND", "") or "django_tasks_db.DatabaseBackend"
 TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 if TASKS_BACKEND == "django_tasks_rq.RQBackend":
     RQ_REDIS_URL = env("RQ_REDIS_URL", "") or env("REDIS_URL", "")

@@ -3,6 +3,7 @@ redis-server started here when none answers) and an S3-compatible object store (
 speaks S3's HTTP API: every storage call below goes over a socket as it would to AWS or MinIO)."""
 
 import contextlib
+import re
 import subprocess
 import sys
 import uuid
@@ -210,3 +211,37 @@ def settings_value(expression, **env):
         timeout=60,
     )
     return result.stdout.strip()
+
+
+def csrf_post(session, page_url, post_url, **data):
+    """POST a form as the browser does after loading ``page_url``: with the page's CSRF token."""
+    page = session.get(page_url, timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return session.post(
+        post_url, data={"csrfmiddlewaretoken": token, **data}, allow_redirects=False, timeout=30
+    )
+
+
+def export_through(session, base, code):
+    """Press Export on the report page of the server at ``base``; returns the new export's id."""
+    report_page = f"{base}/a/{code}/report/"
+    response = csrf_post(session, report_page, f"{base}/a/{code}/report/export/")
+    assert response.status_code == 302, response.text[:500]
+    ids = re.findall(rf"/a/{code}/report/exports/(\d+)/", session.get(report_page, timeout=30).text)
+    assert ids, "the report page lists no export"
+    return max(int(pk) for pk in ids)
+
+
+def wait_for_pdf(session, base, code, pk, timeout=240):
+    """Poll the export's status as the page does until it is finished; returns the downloaded PDF."""
+    status_url = f"{base}/a/{code}/report/exports/{pk}/status/"
+
+    def finished():
+        status = session.get(status_url, timeout=30).json()
+        return status if status["finished"] else None
+
+    status = processes.wait_for(finished, timeout, interval=0.5, what="the export")
+    assert status["status"] == "done", status
+    response = session.get(f"{base}/a/{code}/report/exports/{pk}/download/", timeout=60)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    return response.content
