@@ -14,8 +14,10 @@ import pytest
 import redis
 import requests
 from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.core.files.storage import storages
 
+from assessments.queries import dashboard_fingerprint
 from tests import processes
 from tests.reports.conftest import report  # noqa: F401 (the demo report, a fixture these tests use)
 
@@ -245,3 +247,8 @@ def wait_for_pdf(session, base, code, pk, timeout=240):
     response = session.get(f"{base}/a/{code}/report/exports/{pk}/download/", timeout=60)
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     return response.content
+
+
+def figures_key(assessment):
+    assessment.refresh_from_db()
+    return make_template_fragment_key("dashboard_figures", [dashboard_fingerprint(assessment), "en"])

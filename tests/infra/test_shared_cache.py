@@ -3,18 +3,11 @@ serves, and an edit made anywhere invalidates it everywhere (tested against the 
 
 import pytest
 from django.core.cache.backends.redis import RedisCache
-from django.core.cache.utils import make_template_fragment_key
 
 from assessments.models import Finding
-from assessments.queries import dashboard_fingerprint
 from assessments.services import save_finding
 
-from .conftest import gunicorn, settings_value, signed_in
-
-
-def figures_key(assessment):
-    assessment.refresh_from_db()
-    return make_template_fragment_key("dashboard_figures", [dashboard_fingerprint(assessment), "en"])
+from .conftest import figures_key, gunicorn, settings_value, signed_in
 
 
 def test_redis_url_puts_every_cache_in_redis(redis_url):
