@@ -12,6 +12,8 @@ def pdf_response(export):
     if export.status != ExportStatus.DONE or not export.file:
         raise Http404(_("This export has no PDF."))
     name = f"{export.assessment.code}-report-{file_stamp(export.finished, export.assessment)}.pdf"
-    return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-    )
+    try:
+        handle = export.file.open("rb")
+    except FileNotFoundError as exc:  # removed from the disk or the bucket behind roamx's back
+        raise Http404(_("This export has no PDF.")) from exc
+    return FileResponse(handle, as_attachment=True, filename=name, content_type="application/pdf")

@@ -126,6 +126,11 @@ def test_attachment_logo_and_export_live_in_the_bucket(
     client.logout()
     assert client.get(attachment_url).status_code == 302 and client.get(pdf_url).status_code == 302
 
+    # An object removed behind roamx's back: its download is a 404, not a 500.
+    client.force_login(members["mab"])
+    s3_client(env).delete_object(Bucket=env["S3_BUCKET"], Key=export.file.name)
+    assert client.get(pdf_url).status_code == 404
+
     # Deleting the rows (and replacing the logo) removes the objects once the transaction commits.
     old_logo = report_row.logo.name
     client.force_login(members["lead"])
