@@ -49,7 +49,9 @@ def test_an_export_queued_by_the_web_is_rendered_by_the_rq_worker(report, member
         processes.stop(worker)
     assert "Cambodia" in flat(pdf_text(pdf, tmp_path))
     export = ReportExport.objects.get(pk=pk)
-    assert export.status == ExportStatus.DONE and export.file.read() == pdf
+    assert export.status == ExportStatus.DONE
+    with export.file.open("rb") as stored:
+        assert stored.read() == pdf
     # The task went through Redis, not the database queue: RQ's record of the job, finished by the worker.
     job = redis.Redis.from_url(redis_url).hgetall(f"rq:job:{export.task_id}")
     assert job[b"status"] == b"finished", job.get(b"exc_info")
