@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from assessments.choices import StakeholderGroup
+from assessments.scopes import describe_scope
 from assessments.timezones import in_zone_of, show
 from indicators.choices import CategoryCode
 from reports import khmer
@@ -250,7 +251,7 @@ def front_context(content):
         "scope_note": text(report.scope_note),
         "country": text(assessment.country_name),
         "framework": text(str(assessment.framework)),
-        "scope": assessment.get_scope_display(),
+        "scope": describe_scope(assessment),
         "date": formats.date_format(when, "YEAR_MONTH_FORMAT"),
         "as_of": show(max(changes), assessment) if changes else "",
         "logo": media.logo(report.logo, _("Logo")),

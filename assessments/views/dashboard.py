@@ -18,6 +18,7 @@ from assessments.queries import (
     with_role_labels,
 )
 from assessments.rules import Perm, get_assessment_for, perms_for
+from assessments.scopes import describe_scope
 
 
 @login_required
@@ -38,6 +39,8 @@ def dashboard(request, code):
     context = {
         "assessment": assessment,
         "can_edit": Perm.EDIT_EVIDENCE in perms,
+        "can_manage": Perm.MANAGE in perms,
+        "scope_text": describe_scope(assessment),
         # The template caches each part's HTML under the fingerprint (and the person, for their own
         # findings) and calls these only when it has no copy for the current fingerprint.
         "fingerprint": dashboard_fingerprint(assessment),
