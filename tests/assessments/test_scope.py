@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def extra(framework, category, n):
-    return list(
-        framework.indicators.filter(category__code=category, is_core=False).order_by("order")[:n]
-    )
+    return list(framework.indicators.filter(category__code=category, is_core=False).order_by("order")[:n])
 
 
 def test_core_plus_selection_is_described_exactly(assessment, framework):
