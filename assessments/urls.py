@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import attachments, dashboard, scope
+from assessments.views import attachments, dashboard, rounds, scope
 
 app_name = "assessments"
 
@@ -8,5 +8,6 @@ urlpatterns = [
     path("", dashboard.assessment_list, name="list"),
     path("<slug:code>/", dashboard.dashboard, name="dashboard"),
     path("<slug:code>/scope/", scope.scope, name="scope"),
+    path("<slug:code>/new-round/", rounds.new_round, name="new_round"),
     path("<slug:code>/attachments/<int:pk>/", attachments.download, name="attachment"),
 ]

@@ -33,7 +33,7 @@ def assessment_list(request):
 @login_required
 def dashboard(request, code):
     assessment = get_assessment_for(
-        request.user, code, Perm.VIEW, queryset=Assessment.objects.select_related("framework")
+        request.user, code, Perm.VIEW, queryset=Assessment.objects.select_related("framework", "previous")
     )
     perms = perms_for(request.user, assessment)
     context = {
