@@ -171,6 +171,7 @@ def start_round(previous, *, by, code, title="", carry=ALL_CARRY, period_start=N
             fields["carried_from"] = old
         if fields:
             target._change_reason = reason
+            target._skip_notifications = True  # no mail per carried assignment (review.signals)
             save_finding(target, by=by, expected_version=target.version, fields=fields)
             finding_fields += 1
     counts["findings"] = finding_fields
