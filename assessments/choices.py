@@ -5,6 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class Scope(models.TextChoices):
     CORE = "core", _("Core and contextual indicators")
     FULL = "full", _("All indicators")
+    CORE_PLUS = "core_plus", _("Core and contextual plus selected indicators")
+    SELECTED = "selected", _("Selected indicators only")
+
+
+# The scopes whose indicators the lead picks (Assessment.selected_indicators).
+CUSTOM_SCOPES = (Scope.CORE_PLUS, Scope.SELECTED)
+
+
+class CarryOver(models.TextChoices):
+    """What a new round can take from the previous one (services.start_round)."""
+
+    SOURCES = "sources", _("Sources")
+    DATA_POINTS = "data_points", _("Data points")
+    NARRATIVES = "narratives", _("Narratives, as a starting draft")
+    CITATIONS = "citations", _("Citations of the carried sources")
+    ASSIGNEES = "assignees", _("Assignees")
+    MEMBERS = "members", _("Members and their roles")
 
 
 class Phase(models.TextChoices):

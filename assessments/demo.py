@@ -19,6 +19,7 @@ from django.db import transaction
 from assessments.api.serializers import CitationSerializer, DataPointSerializer
 from assessments.choices import TRANSITIONS, FindingStatus, Phase, Role, Scope, StakeholderGroup
 from assessments.models import Assessment, Finding, Membership, Source
+from assessments.rounds import start_round
 from assessments.services import create_assessment, save_finding
 from assessments.spreadsheets import (
     FINDING_REQUIRED,
@@ -49,6 +50,7 @@ DEMO_ROLES = {
     "staff": (Role.STAFF, "", "UNESCO Phnom Penh Office"),
 }
 DEMO_CODE = "khm-2023"
+DEMO_ROUND_CODE = "khm-2027"  # the second round, carried over from the first
 DEMO_DUE_DATE = datetime.date(2023, 9, 15)  # of every finding the team has started
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
 
@@ -139,6 +141,54 @@ def create_demo_assessment(users):
         _import("citations.csv", _add_evidence, assessment, filled, "citations.csv")
         _import("data_points.csv", _add_evidence, assessment, filled, "data_points.csv")
     return assessment
+
+
+def create_demo_round(first, users):
+    """The second Cambodian round, ``khm-2027``, carried over from the first (everything: members,
+    sources, narratives as a starting draft, citations, data points, assignees) through the lead's service,
+    with new scores on most of the first round's scored indicators — some higher, some lower, some the
+    same — so the dashboard and the progress page show change. Idempotent: carrying again duplicates
+    nothing, and only findings nobody has touched since the carry get a demo score."""
+    ensure_demo_allowed()
+    with transaction.atomic():
+        new = start_round(
+            first,
+            by=users["lead"],
+            code=DEMO_ROUND_CODE,
+            title="Assessing Internet Development in Cambodia: second round",
+            period_start=datetime.date(2026, 9, 1),
+            period_end=datetime.date(2027, 8, 31),
+        ).assessment
+        if new.phase != Phase.DATA_GATHERING:
+            new.phase = Phase.DATA_GATHERING
+            new.save(update_fields=["phase", "updated"])
+        then = dict(
+            first.findings.filter(score__isnull=False)
+            .order_by("indicator__order")
+            .values_list("indicator__code", "score")
+        )
+        # Each scored indicator's change by its place in the first round: up, down, same, up, not yet.
+        steps = {code: (1, -1, 0, 1, None)[n % 5] for n, code in enumerate(then)}
+        untouched = (
+            new.findings.filter(
+                status=FindingStatus.NOT_STARTED, score__isnull=True, indicator__code__in=then
+            )
+            .select_related("assessment", "indicator")
+            .order_by("indicator__order")
+        )
+        for finding in untouched:
+            step = steps[finding.indicator.code]
+            if step is None:
+                continue  # not scored yet in this round
+            score = min(max(then[finding.indicator.code] + step, 1), len(new.scale))
+            finding._change_reason = "demo score of the second round"
+            save_finding(
+                finding,
+                by=users["lead"],
+                expected_version=finding.version,
+                fields={"status": FindingStatus.DRAFT, "score": score},
+            )
+    return new
 
 
 def _create(framework, admin):

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.choices import FindingStatus
+from assessments.choices import CarryOver, FindingStatus
 from assessments.models import Attachment, Finding
 from assessments.queries import editable_assessments_for, evidence_members
 from assessments.rules import settable_statuses
@@ -165,3 +165,33 @@ class SpreadsheetImportForm(forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise ValidationError(_("The file is larger than 5 MB; split it."))
         return upload
+
+
+class NewRoundForm(forms.Form):
+    """The lead's choices for a new round (assessments.rounds.start_round)."""
+
+    code = forms.SlugField(
+        label=gettext_lazy("Short code of the new round"),
+        max_length=40,
+        help_text=gettext_lazy("Used in URLs, e.g. khm-2027."),
+    )
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=300, required=False)
+    period_start = forms.DateField(label=gettext_lazy("Period start"), required=False)
+    period_end = forms.DateField(label=gettext_lazy("Period end"), required=False)
+    carry = forms.MultipleChoiceField(
+        label=gettext_lazy("Carry over"),
+        choices=CarryOver.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Each carried item is marked as carried and links to its origin; statuses and scores start "
+            "again, and the previous round is not changed."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The period cannot end before it starts."))
+        return data

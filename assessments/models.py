@@ -58,6 +58,21 @@ class Assessment(Timestamped):
         Framework, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("framework edition")
     )
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.CORE)
+    selected_indicators = models.ManyToManyField(
+        Indicator,
+        blank=True,
+        related_name="+",
+        verbose_name=_("selected indicators"),
+        help_text=_("The indicators the lead picked, for the scopes “plus selected” and “selected only”."),
+    )
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_rounds",
+        verbose_name=_("previous round"),
+    )
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
     phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, default=Phase.SETUP)
@@ -148,6 +163,15 @@ class Source(Timestamped):
         _("URL"), max_length=1000, blank=True, help_text=_("A web address starting with https:// or http://.")
     )
     accessed = models.DateField(_("date accessed"), null=True, blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("carried over from"),
+        help_text=_("The row of the previous round this one was carried over from."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -198,6 +222,15 @@ class Finding(Timestamped):
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("carried over from"),
+        help_text=_("The row of the previous round this one was carried over from."),
     )
     history = HistoricalRecords()
 
@@ -275,6 +308,15 @@ class DataPoint(Timestamped):
     )
     source = models.ForeignKey(
         Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="data_points"
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("carried over from"),
+        help_text=_("The row of the previous round this one was carried over from."),
     )
     history = HistoricalRecords()
 

@@ -56,11 +56,18 @@ def sources_for(user):
 
 
 def in_scope_indicators(assessment):
-    """The framework indicators an assessment's scope covers: all, or core + contextual."""
+    """The framework indicators an assessment's scope covers: all, core + contextual, core + contextual
+    plus the lead's selection, or the selection only."""
 
     indicators = assessment.framework.indicators.all()
+    core = Q(is_core=True) | Q(category__code=CategoryCode.CONTEXTUAL)
+    selected = Q(pk__in=assessment.selected_indicators.values("pk")) if assessment.pk else Q(pk__in=[])
     if assessment.scope == Scope.CORE:
-        indicators = indicators.filter(Q(is_core=True) | Q(category__code=CategoryCode.CONTEXTUAL))
+        indicators = indicators.filter(core)
+    elif assessment.scope == Scope.CORE_PLUS:
+        indicators = indicators.filter(core | selected)
+    elif assessment.scope == Scope.SELECTED:
+        indicators = indicators.filter(selected)
     return indicators
 
 

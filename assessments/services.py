@@ -6,7 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from assessments.choices import TRANSITIONS, FindingStatus
+from assessments.choices import TRANSITIONS, FindingStatus, Scope
 from assessments.models import Assessment, Finding
 from assessments.queries import in_scope_indicators
 from assessments.rules import Perm, check
@@ -59,7 +59,27 @@ def sync_findings(assessment):
 
 
 @transaction.atomic
-def change_scope(assessment, scope):
+def change_scope(assessment, scope, indicators=None, *, by=None):
+    """Set the scope (and, for the custom scopes, the selected indicators) and sync the findings: new
+    ones are created, those leaving the scope archived with their evidence, never deleted.
+
+    ``indicators`` (pks or rows of the assessment's edition) replaces the selection when given. ``by``:
+    the person, whose MANAGE permission is checked again (the admin, the scope page and the API call it).
+    """
+    if by is not None:
+        check(by, assessment, Perm.MANAGE)
+    if scope not in Scope.values:
+        raise ValidationError({"scope": _("Choose a valid scope.")})
+    if indicators is not None:
+        pks = {getattr(i, "pk", i) for i in indicators}
+        found = set(assessment.framework.indicators.filter(pk__in=pks).values_list("pk", flat=True))
+        if found != pks:
+            raise ValidationError(
+                {"indicators": _("Choose indicators of the assessment's framework edition only.")}
+            )
+        assessment.selected_indicators.set(sorted(pks))
+    if scope == Scope.SELECTED and not assessment.selected_indicators.exists():
+        raise ValidationError({"indicators": _("Select at least one indicator for this scope.")})
     assessment.scope = scope
     assessment.save(update_fields=["scope", "updated"])
     return sync_findings(assessment)

@@ -13,6 +13,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from assessments.choices import StakeholderGroup
+from assessments.progress import Change
+from assessments.progress import progress as assessment_progress
+from assessments.scopes import describe_scope
 from assessments.timezones import in_zone_of, show
 from indicators.choices import CategoryCode
 from reports import khmer
@@ -161,6 +164,32 @@ def key_findings(content):
     return Chapter("findings", _("Key findings"), html, toc)
 
 
+def progress(content):
+    """Progress since the previous assessment: per category, mean score and coverage then → now and the
+    number of indicators improved, declined, unchanged; then the indicators whose score changed."""
+    assessment = content.assessment
+    data = assessment_progress(assessment)
+    changed = [f for f in data["rows"] if f.change in (Change.IMPROVED, Change.DECLINED)]
+    for finding in changed:
+        finding.report_text = text(finding.indicator.text)
+    html = render_to_string(
+        "reports/pdf/progress.html",
+        {
+            "previous": text(assessment.previous.code),
+            "previous_title": text(assessment.previous.title),
+            "current": text(assessment.code),
+            "categories": data["categories"],
+            "changed": changed,
+            "scale_max": len(assessment.scale),
+            "improved": Change.IMPROVED,
+            "declined": Change.DECLINED,
+            "unchanged": Change.UNCHANGED,
+        },
+    )
+    title = _("Progress since the previous assessment")
+    return Chapter("progress", title, html, [("sec-progress", title, 1)])
+
+
 def recommendations(content):
     groups = []
     for group in StakeholderGroup:
@@ -250,7 +279,7 @@ def front_context(content):
         "scope_note": text(report.scope_note),
         "country": text(assessment.country_name),
         "framework": text(str(assessment.framework)),
-        "scope": assessment.get_scope_display(),
+        "scope": describe_scope(assessment),
         "date": formats.date_format(when, "YEAR_MONTH_FORMAT"),
         "as_of": show(max(changes), assessment) if changes else "",
         "logo": media.logo(report.logo, _("Logo")),

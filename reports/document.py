@@ -76,13 +76,17 @@ def report_css():
     return CSS_FILE.read_text().replace("FONT_DIR", "roamx-asset:fonts")
 
 
-def build(assessment):
+def build(assessment, *, with_progress=False):
     """The report of ``assessment`` as HTML chapters (a fixed number of queries): one builder per chapter
-    (reports/chapters.py), in the published report's order."""
+    (reports/chapters.py), in the published report's order. ``with_progress``: the chapter "Progress
+    since the previous assessment" follows the key findings (a round with a previous one only); its
+    HTML is part of the content hash and the chapter cache key, so the option keeps exports apart."""
     content = builders.load(assessment)
+    extra = [builders.progress(content)] if with_progress and assessment.previous_id else []
     chapters = [
         builders.intro(content),
         builders.key_findings(content),
+        *extra,
         builders.recommendations(content),
         builders.conclusion(content),
         *builders.annex(content),

@@ -136,6 +136,8 @@ class ReportExport(Timestamped):
     stage = models.CharField(max_length=200, blank=True)
     content_hash = models.CharField(max_length=64, db_index=True)
     is_draft = models.BooleanField(default=True)
+    # The optional chapter "Progress since the previous assessment" (a later round only).
+    with_progress = models.BooleanField(_("with the progress chapter"), default=False)
     task_id = models.CharField(max_length=64, blank=True)
     file = models.FileField(upload_to=export_path, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)

@@ -23,7 +23,7 @@ def latest_export_for_content(assessment, content_hash):
     )
 
 
-def request_export(assessment, *, by):
+def request_export(assessment, *, by, with_progress=False):
     """Start an export, or return the finished one whose content is the same (nothing renders again).
 
     Returns (export, reused). The doors check access first; ``by``'s permission is checked again here.
@@ -31,7 +31,8 @@ def request_export(assessment, *, by):
     check(by, assessment, Perm.EXPORT)
     # A POST: the lost export of this content must not be handed out again as "already running".
     fail_stale_exports(assessment)
-    doc = document.build(assessment)
+    with_progress = bool(with_progress and assessment.previous_id)
+    doc = document.build(assessment, with_progress=with_progress)
     digest = doc.content_hash
     existing = latest_export_for_content(assessment, digest)
     if existing:
@@ -47,6 +48,7 @@ def request_export(assessment, *, by):
             requested_by=by,
             content_hash=digest,
             is_draft=doc.is_draft,
+            with_progress=with_progress,
             stage=_("Waiting for the worker"),
         )
         # Enqueue after commit, so the worker never looks for a row it cannot see yet.

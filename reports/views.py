@@ -43,7 +43,7 @@ def report_page(request, code):
 def preview(request, code):
     """The report as HTML, from the same templates as the PDF."""
     assessment = get_assessment_for(request.user, code, Perm.VIEW)
-    doc = document.build(assessment)
+    doc = document.build(assessment, with_progress=request.GET.get("progress") == "1")
     body = document.front_html(doc) + "".join(
         f'<div class="chapter">{chapter.html}</div>' for chapter in doc.chapters
     )
@@ -60,7 +60,9 @@ def preview(request, code):
 @require_POST
 def export(request, code):
     assessment = get_assessment_for(request.user, code, Perm.EXPORT)
-    export, reused = request_export(assessment, by=request.user)
+    export, reused = request_export(
+        assessment, by=request.user, with_progress=request.POST.get("with_progress") == "1"
+    )
     if reused and export.status == ExportStatus.DONE:
         messages.success(
             request, _("The content has not changed since the last export: that PDF is ready to download.")

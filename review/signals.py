@@ -21,7 +21,9 @@ def remember_assignee(sender, instance, raw=False, **kwargs):
 
 
 def mail_new_assignee(sender, instance, created, raw=False, **kwargs):
-    if raw or not instance.assignee_id:
+    # A bulk carry-over (assessments.rounds) sets _skip_notifications: one mail per finding carried
+    # into a new round would be noise; the round's members see their findings on the dashboard.
+    if raw or not instance.assignee_id or getattr(instance, "_skip_notifications", False):
         return
     if instance.assignee_id == getattr(instance, "_review_old_assignee_id", None):
         return

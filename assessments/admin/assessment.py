@@ -1,15 +1,19 @@
 """Assessments and their members."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.admin.scoped import AssessmentScopedMixin
+from assessments.choices import Scope
 from assessments.forms import time_zone_form_field
 from assessments.models import Assessment, Membership
 from assessments.queries import assessments_for
 from assessments.rules import Perm, can
+from assessments.scopes import describe_scope
 from assessments.services import change_scope, create_assessment
 
 
@@ -31,18 +35,33 @@ class MembershipInline(admin.TabularInline):
         return self.has_change_permission(request, obj)
 
 
+class AssessmentAdminForm(forms.ModelForm):
+    def clean_scope(self):
+        scope = self.cleaned_data["scope"]
+        instance = self.instance
+        if scope == Scope.SELECTED and not (instance.pk and instance.selected_indicators.exists()):
+            raise forms.ValidationError(
+                _("Pick the indicators on the assessment's scope page first, then choose this scope.")
+            )
+        return scope
+
+
 @admin.register(Assessment)
 class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
     assessment_lookup = "pk"  # unused: assessment_of is overridden
     edit_perm = Perm.MANAGE
+    form = AssessmentAdminForm
     list_display = ["code", "title", "country_name", "scope", "phase", "dashboard_link"]
     list_filter = ["phase", "scope"]
     search_fields = ["code", "title", "country_name"]
     inlines = [MembershipInline]
-    readonly_fields = ["created", "updated", "created_by"]
+    readonly_fields = ["created", "updated", "created_by", "scope_summary", "previous"]
     fieldsets = [
         (None, {"fields": ["code", "title", ("country_code", "country_name"), "time_zone", "framework"]}),
-        (gettext_lazy("Scope and timing"), {"fields": ["scope", ("period_start", "period_end"), "phase"]}),
+        (
+            gettext_lazy("Scope and timing"),
+            {"fields": ["scope", "scope_summary", ("period_start", "period_end"), "phase", "previous"]},
+        ),
         (gettext_lazy("Scoring"), {"fields": ["scale"]}),
         (gettext_lazy("Record"), {"fields": ["created_by", "created", "updated"], "classes": ["collapse"]}),
     ]
@@ -70,6 +89,17 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
         if obj is not None:
             fields += ["code", "framework"]  # URLs and findings depend on them
         return fields
+
+    @admin.display(description=gettext_lazy("assessed"))
+    def scope_summary(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            describe_scope(obj),
+            reverse("assessments:scope", kwargs={"code": obj.code}),
+            _("Pick indicators on the scope page"),
+        )
 
     @admin.display(description=gettext_lazy("dashboard"))
     def dashboard_link(self, obj):

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from assessments.api import views
+from assessments.api import rounds, views
 
 router = SimpleRouter()
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
@@ -10,5 +10,7 @@ router.register(f"{ASSESSMENT}/findings", views.FindingViewSet, basename="findin
 router.register(f"{ASSESSMENT}/sources", views.SourceViewSet, basename="source")
 router.register(f"{ASSESSMENT}/citations", views.CitationViewSet, basename="citation")
 router.register(f"{ASSESSMENT}/data-points", views.DataPointViewSet, basename="data-point")
+router.register(f"{ASSESSMENT}/rounds", rounds.RoundViewSet, basename="round")
+router.register(f"{ASSESSMENT}/progress", rounds.ProgressViewSet, basename="progress")
 
 urlpatterns = router.urls

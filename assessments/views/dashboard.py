@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from assessments.models import Assessment
+from assessments.progress import progress
 from assessments.queries import (
     WAITING_STATUSES,
     dashboard_assigned,
@@ -18,6 +19,7 @@ from assessments.queries import (
     with_role_labels,
 )
 from assessments.rules import Perm, get_assessment_for, perms_for
+from assessments.scopes import describe_scope
 
 
 @login_required
@@ -32,12 +34,18 @@ def assessment_list(request):
 @login_required
 def dashboard(request, code):
     assessment = get_assessment_for(
-        request.user, code, Perm.VIEW, queryset=Assessment.objects.select_related("framework")
+        request.user, code, Perm.VIEW, queryset=Assessment.objects.select_related("framework", "previous")
     )
     perms = perms_for(request.user, assessment)
     context = {
         "assessment": assessment,
         "can_edit": Perm.EDIT_EVIDENCE in perms,
+        "can_manage": Perm.MANAGE in perms,
+        "scope_text": describe_scope(assessment),
+        # Since the previous round (none for a first round: no query).
+        "progress": progress(assessment)["categories"],
+        "scale_max": len(assessment.scale),
+        "previous": assessment.previous,
         # The template caches each part's HTML under the fingerprint (and the person, for their own
         # findings) and calls these only when it has no copy for the current fingerprint.
         "fingerprint": dashboard_fingerprint(assessment),

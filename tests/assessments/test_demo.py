@@ -64,7 +64,7 @@ def test_seed_demo_creates_a_realistic_cambodia_assessment_once(framework):
     # Every filled finding cites at least one source, and the statistics are data points.
     assert not filled.filter(citations__isnull=True).exists()
     assert DataPoint.objects.get(
-        finding__indicator__code="A.7.1", unit="per 100 inhabitants"
+        finding__assessment=assessment, finding__indicator__code="A.7.1", unit="per 100 inhabitants"
     ).value == Decimal("2.01")
     assert Source.objects.filter(assessment=assessment, type="law").count() >= 6
     first = snapshot(assessment)
@@ -229,3 +229,20 @@ def test_a_repeated_evidence_row_is_refused_not_a_crash(framework, tmp_path, mon
     with pytest.raises(CommandError, match=f"row {row}: source: {reason}"):
         seed()
     assert not Assessment.objects.filter(code="khm-2023").exists()
+
+
+def test_seed_demo_adds_a_second_round_with_progress_once(framework, mailoutbox):
+    from assessments.progress import Change, progress
+
+    seed()
+    second = Assessment.objects.get(code="khm-2027")
+    assert second.previous.code == "khm-2023"
+    rows = progress(second)["rows"]
+    changes = {row.change for row in rows}
+    assert {Change.IMPROVED, Change.DECLINED, Change.UNCHANGED, Change.PENDING} <= changes
+    assert second.sources.exclude(carried_from=None).count() == second.previous.sources.count()
+    assert not mailoutbox  # carried assignments mail nobody
+    before, first_before = snapshot(second), snapshot(second.previous)
+    output = seed()
+    assert "khm-2027 carried over from khm-2023" in output
+    assert snapshot(second) == before and snapshot(second.previous) == first_before

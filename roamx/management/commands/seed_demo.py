@@ -5,7 +5,13 @@ part."""
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.choices import Scope
-from assessments.demo import DEMO_PASSWORD, DemoRefused, create_demo_assessment, create_demo_users
+from assessments.demo import (
+    DEMO_PASSWORD,
+    DemoRefused,
+    create_demo_assessment,
+    create_demo_round,
+    create_demo_users,
+)
 from assessments.services import change_scope
 from reports.demo import seed_report
 from review.demo import seed_review
@@ -43,4 +49,10 @@ class Command(BaseCommand):
         seed_review(assessment)
         self.stdout.write(
             f"Demo review activity ready for {assessment.code} (sign in as reviewer to see it)."
+        )
+        second = create_demo_round(assessment, users)
+        scored = second.findings.filter(score__isnull=False).count()
+        self.stdout.write(
+            f"Demo second round {second.code} carried over from {assessment.code}: {scored} findings "
+            "scored again (see its progress page)."
         )
