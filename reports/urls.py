@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import views, workspace_views
 
 app_name = "reports"
 
@@ -10,4 +10,11 @@ urlpatterns = [
     path("<slug:code>/report/export/", views.export, name="export"),
     path("<slug:code>/report/exports/<int:pk>/status/", views.export_status, name="export_status"),
     path("<slug:code>/report/exports/<int:pk>/download/", views.download, name="download"),
+    path("<slug:code>/report/write/", workspace_views.write_index, name="write"),
+    path("<slug:code>/report/write/<slug:kind>/", workspace_views.write_section, name="write_section"),
+    path(
+        "<slug:code>/report/write/<slug:kind>/preview/",
+        workspace_views.preview_section,
+        name="write_preview",
+    ),
 ]
