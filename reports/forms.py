@@ -1,7 +1,13 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from assessments.choices import FindingStatus
+from assessments.choices import FindingStatus, StakeholderGroup
+from indicators.models import Category
+from reports import register
+from reports.choices import Priority
+from reports.models import Recommendation
 from reports.workspace import MAX_SECTION_CHARS
 
 
@@ -53,3 +59,58 @@ class EvidenceFilter(forms.Form):
     def filters(self):
         return self.cleaned_data if self.is_valid() else {}
 
+
+CODE_SPLIT = re.compile(r"[\s,;]+")
+
+
+class RecommendationForm(forms.ModelForm):
+    """The register's add and edit form; findings are named by their indicator codes."""
+
+    finding_codes = forms.CharField(
+        label=_("Based on findings (codes)"),
+        required=False,
+        help_text=_("Indicator codes separated by commas, e.g. A.1.1, R.2.3."),
+        widget=forms.TextInput(attrs={"list": "finding-options", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["stakeholder_group", "priority", "text", "categories"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 5}),
+            "categories": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, assessment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assessment = assessment
+        self.fields["categories"].queryset = Category.objects.filter(framework=assessment.framework).order_by(
+            "order"
+        )
+        if self.instance.pk and not self.is_bound:
+            self.initial["finding_codes"] = ", ".join(f.indicator.code for f in self.instance.findings.all())
+
+    def clean_finding_codes(self):
+        codes = list(dict.fromkeys(c for c in CODE_SPLIT.split(self.cleaned_data["finding_codes"]) if c))
+        return register.findings_by_codes(self.assessment, codes)
+
+
+class RegisterFilter(forms.Form):
+    stakeholder_group = forms.ChoiceField(
+        label=_("Stakeholder group"),
+        required=False,
+        choices=[("", _("All"))] + list(StakeholderGroup.choices),
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("Any"))] + list(Priority.choices)
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All"))] + [
+            (c.code, f"{c.code} – {c.name}") for c in categories
+        ]
+
+    def filters(self):
+        return self.cleaned_data if self.is_valid() else {}
