@@ -277,3 +277,20 @@ def test_section_page_queries_do_not_grow_with_findings_or_comments(
         CommentFactory(target=section, author=members["mab"], author_role=Role.MAB, body=f"Comment {n}")
     with django_assert_max_num_queries(len(few)):
         client.get(urls()["section"])
+
+
+def test_the_pdf_numbers_figures_and_prints_tables(members, assessment, media_root, tmp_path):
+    """The real PDF (WeasyPrint, read back with pdftotext): what the workspace previews is what it prints."""
+    from reports import document, pdf
+    from tests.reports.conftest import flat, pdf_text
+
+    first, second = image(assessment, "A.1.1"), image(assessment, "A.2.1", "Prices")
+    save_section(assessment, SectionKind.BACKGROUND, by=members["lead"], expected_version=0,
+                 body=f"![Coverage](attachment:{first.pk})")  # fmt: skip
+    body = f"| Year | Users |\n|---|---|\n| 2022 | 41.5% |\n\n![Prices](attachment:{second.pk})"
+    save_section(assessment, KIND, by=members["researcher"], expected_version=0, body=body)
+    preview, _refused = preview_html(assessment, KIND, body)
+    text = flat(pdf_text(pdf.render_report(document.build(assessment)).pdf, tmp_path))
+    assert "Figure 1: Coverage" in text and "Figure 2: Prices" in text
+    assert "Year Users 2022 41.5%" in text
+    assert "Figure 2" in preview
