@@ -294,3 +294,17 @@ def test_the_pdf_numbers_figures_and_prints_tables(members, assessment, media_ro
     assert "Figure 1: Coverage" in text and "Figure 2: Prices" in text
     assert "Year Users 2022 41.5%" in text
     assert "Figure 2" in preview
+
+
+def test_a_save_in_the_admin_makes_a_workspace_save_stale(client, members, assessment):
+    section = save_section(assessment, KIND, by=members["researcher"], expected_version=0, body="Mine.")
+    client.force_login(members["lead"])
+    url = reverse("admin:reports_reportsection_change", args=[section.pk])
+    answer = client.post(
+        url, {"assessment": assessment.pk, "kind": KIND, "body": "The lead's, in the admin."}
+    )
+    assert answer.status_code == 302
+    section.refresh_from_db()
+    assert (section.version, section.updated_by) == (2, members["lead"])
+    with pytest.raises(SectionConflict):
+        save_section(assessment, KIND, by=members["researcher"], expected_version=1, body="Mine, later.")
