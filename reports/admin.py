@@ -3,6 +3,7 @@ members read, outsiders see nothing — all through assessments.rules."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from assessments.admin import AssessmentScopedMixin
@@ -66,6 +67,15 @@ class ReportSectionAdmin(AssessmentScopedAdmin):
     list_filter = ["assessment__code", "kind"]
     fields = ["assessment", "kind", "body"]
     formfield_overrides = {}
+
+    def save_model(self, request, obj, form, change):
+        # A save here is a new version too: an editor in the workspace who loaded the older one is then
+        # refused (reports.workspace.save_section) instead of silently overwriting this change.
+        obj.updated_by = request.user
+        if change:
+            obj.version = F("version") + 1
+        super().save_model(request, obj, form, change)
+        obj.refresh_from_db(fields=["version"])
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

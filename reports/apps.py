@@ -14,3 +14,9 @@ class ReportsConfig(AppConfig):
         links.register_assessment_link(
             "report", _("Key-findings report"), lambda code: reverse("reports:report", args=[code]), order=20
         )
+        links.register_assessment_link(
+            "report-write",
+            _("Write the report"),
+            lambda code: reverse("reports:write", args=[code]),
+            order=21,
+        )

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from assessments.chart import category_chart
 from assessments.choices import StakeholderGroup
 from assessments.progress import Change
 from assessments.progress import progress as assessment_progress
@@ -19,7 +20,6 @@ from assessments.scopes import describe_scope
 from assessments.timezones import in_zone_of, show
 from indicators.choices import CategoryCode
 from reports import khmer
-from reports.chart import category_chart
 from reports.choices import CATEGORY_SECTIONS, SectionKind
 from reports.media import ReportMedia
 from reports.queries import findings_for_report, recommendations_for, report_for, sections_for

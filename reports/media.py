@@ -45,6 +45,11 @@ class ReportMedia:
         )
         self.resources = {}  # key → (content type, bytes)
         self.refused = []  # [{"where": …, "url": …}], in document order
+        self.figures = 0  # figures numbered so far: "Figure N" runs across the report, in document order
+
+    def number_figure(self):
+        self.figures += 1
+        return self.figures
 
     def refuse(self, where, url):
         item = {"where": str(where), "url": url}

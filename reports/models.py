@@ -73,6 +73,11 @@ class ReportSection(Timestamped):
     kind = models.CharField(_("section"), max_length=30, choices=SectionKind.choices)
     body = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
     order = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Raised by every save through reports.workspace.save_section: a stale save is refused, as for findings.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["assessment", "order"]

@@ -28,6 +28,11 @@ class ReviewConfig(AppConfig):
         # review reads reports (never the other way round), and only when it is installed.
         if apps.is_installed("reports"):
             targets.register_report_content()
+            # The report workspace shows a section's open MAB comments beside its editor (reports.panels).
+            from reports.panels import register_section_panel
+            from review.panels import open_mab_comments_panel
+
+            register_section_panel("review-comments", open_mab_comments_panel)
         register_transition_validator(refuse_endorsement_with_open_mab_comments)
         # The pages of assessments link here; assessments does not know this app (assessments.links).
         links.register_assessment_link(

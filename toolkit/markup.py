@@ -52,7 +52,7 @@ TAGS = set(nh3.ALLOWED_TAGS) - {"area", "map"}
 ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
 ATTRIBUTES["img"] = {"src", "alt"}
 ATTRIBUTES["a"] = {"href"}
-CLASSES = {"span": {"refused", "figure", "figure-caption"}}
+CLASSES = {"span": {"refused", "figure", "figure-caption", "figure-number"}}
 LINK_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -172,9 +172,17 @@ class Sanitiser:
         caption = img.get("alt", "").strip()
         figure = Element("span", {"class": "figure"})
         figure.append(Element("img", {"src": key, "alt": caption}))
-        if caption:
+        # A policy that numbers figures (the report's, across the whole report) gives the next number.
+        number = self.media.number_figure() if hasattr(self.media, "number_figure") else None
+        if caption or number:
             text = Element("span", {"class": "figure-caption"})
-            text.text = caption
+            if number:
+                label = Element("span", {"class": "figure-number"})
+                label.text = _("Figure %(n)d") % {"n": number}
+                label.tail = f": {caption}" if caption else ""
+                text.append(label)
+            else:
+                text.text = caption
             figure.append(text)
         return [figure]
 

@@ -1,6 +1,7 @@
 from django import template
+from django.utils.safestring import mark_safe
 
-from assessments import links
+from assessments import chart, links
 from assessments.queries import my_assessments, with_role_labels
 
 register = template.Library()
@@ -32,3 +33,10 @@ def where_you_work(context):
     for row in rows:
         row.links = links.assessment_links(row.code)
     return {"assessments": rows}
+
+
+@register.simple_tag
+def category_chart(figures, assessment):
+    """The report's category chart (coverage and scores) from ``queries.dashboard_figures``: our own SVG,
+    every name in it escaped (assessments.chart)."""
+    return mark_safe(chart.figures_chart(figures, len(assessment.scale)))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import FindingStatus, SpecialScore
 from assessments.filters import FindingFilter
+from assessments.queries import dashboard_figures
 from assessments.rules import Perm, check, get_assessment_for
 from assessments.services import EditConflict, allowed_transitions
 from review import queries, services
@@ -46,6 +47,8 @@ def overview(request, code):
             "changed_only": changed_only,
             "statuses": FindingStatus.choices,
             "can": perm_flags(check(request.user, assessment)),
+            # The report's category chart over every finding in scope, whatever the filters.
+            "figures": dashboard_figures(assessment),
         },
     )
 

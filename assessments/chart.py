@@ -1,4 +1,10 @@
-"""The category chart as inline SVG: coverage (indicators with evidence) and the mean score where scored."""
+"""The category chart as inline SVG: coverage (indicators with evidence) and the mean score where scored.
+
+It lives in ``assessments`` because it needs nothing but the assessment's findings: the report's PDF
+(reports.chapters, from its loaded findings) and the dashboard and review overview (from
+``queries.dashboard_figures``, aggregated in the database) draw the same chart, and no lower app has to
+reach up into ``reports`` or consult a registry for it.
+"""
 
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -48,3 +54,19 @@ def category_chart(rows, scale_size):
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def figures_chart(figures, scale_size):
+    """The chart from ``queries.dashboard_figures``' rows (a fixed number of queries)."""
+    rows = [
+        {
+            "code": row["category"].code,
+            "name": row["category"].name,
+            "in_scope": row["total"],
+            "with_evidence": row["evidenced"],
+            "scored": row["scored"],
+            "mean_score": row["average"],
+        }
+        for row in figures["categories"]
+    ]
+    return category_chart(rows, scale_size) if rows else ""
