@@ -72,7 +72,9 @@ def test_makemessages_would_add_no_msgid_the_checked_in_catalogue_lacks(locale, 
     makemessages(locale, root=copy)
     fresh = polib.pofile(str(catalogue(locale, copy)))
     added = sorted(
-        (e.msgid, e.occurrences[:1]) for e in fresh if not e.obsolete and (e.msgctxt, e.msgid) not in checked_in
+        (e.msgid, e.occurrences[:1])
+        for e in fresh
+        if not e.obsolete and (e.msgctxt, e.msgid) not in checked_in
     )
     assert not added, (
         f"makemessages adds {len(added)} msgids; run `make messages` and translate them "
