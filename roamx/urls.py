@@ -22,7 +22,7 @@ urlpatterns = [
     path("a/", include("review.urls")),
     path("a/", include("reports.urls")),
     path("api/", include("roamx.api_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
 
