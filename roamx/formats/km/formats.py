@@ -12,3 +12,4 @@ MONTH_DAY_FORMAT = "j F"  # 2 មិនា
 # CLDR's Khmer numbers (babel: 1,234,567.5); Django's km module has them the other way round.
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
