@@ -84,10 +84,10 @@ install-test: system-test $(VENV)/.installed-test
 	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --ignore='.venv' --ignore='var' -v 0
 
 # After adding or changing interface strings: update the catalogues and list what needs translating.
-messages: install
+messages: install-test
 	$(BIN)/python scripts/i18n-missing --update || true
 
-i18n-missing: install
+i18n-missing: install-test
 	$(BIN)/python scripts/i18n-missing
 
 clean:
