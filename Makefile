@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# WeasyPrint renders the PDF with Pango and HarfBuzz.
-RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# WeasyPrint renders the PDF with Pango and HarfBuzz; gettext's msgfmt compiles the translations (locale/).
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
 # Tests also read PDFs back (poppler-utils), drive a real browser (Debian's chromium), and run the
 # deployment recipe: gunicorn behind nginx with a self-signed certificate (openssl), systemd units checked.
 TEST_DEBS := $(RUN_DEBS) poppler-utils chromium nginx openssl systemd
@@ -15,7 +15,7 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium nginx openssl systemd
 # The demo server runs with DEBUG on an embedded SQLite database.
 DEMO_ENV := DEBUG=1
 
-.PHONY: run test lint format bench bench-load system-run system-test venv install install-test migrate demo worker clean
+.PHONY: run test lint format bench bench-load system-run system-test venv install install-test migrate demo worker clean messages i18n-missing
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
@@ -76,9 +76,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# The translations' .mo files are built from the checked-in .po files, never edited or committed.
 install: system-run $(VENV)/.installed
+	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --ignore='.venv' --ignore='var' -v 0
 
 install-test: system-test $(VENV)/.installed-test
+	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --ignore='.venv' --ignore='var' -v 0
+
+# After adding or changing interface strings: update the catalogues and list what needs translating.
+messages: install-test
+	$(BIN)/python scripts/i18n-missing --update || true
+
+i18n-missing: install-test
+	$(BIN)/python scripts/i18n-missing
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -82,10 +82,17 @@ class Assessment(Timestamped):
         help_text=_("Names of the score levels, lowest first (2 to 10 levels)."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         ordering = ["-created"]
         constraints = [
             models.CheckConstraint(
@@ -129,8 +136,12 @@ class Assessment(Timestamped):
 class Membership(Timestamped):
     """A person's one role in one assessment."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("assessment")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     stakeholder_group = models.CharField(
         _("stakeholder group"),
@@ -142,6 +153,8 @@ class Membership(Timestamped):
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["assessment", "role", "user__username"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "user"], name="%(app_label)s_%(class)s_one_role")
@@ -154,7 +167,9 @@ class Membership(Timestamped):
 class Source(Timestamped):
     """A citable source; one source can support several findings of the same assessment."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="sources")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="sources", verbose_name=_("assessment")
+    )
     type = models.CharField(_("type"), max_length=20, choices=SourceType.choices)
     title = models.CharField(_("title"), max_length=500)
     author = models.CharField(_("author or publisher"), max_length=300, blank=True)
@@ -175,6 +190,8 @@ class Source(Timestamped):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["assessment", "title"]
 
     def __str__(self):
@@ -189,8 +206,12 @@ class Source(Timestamped):
 class Finding(Timestamped):
     """The research team's evidence and judgement for one indicator in an assessment's scope."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="findings")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="findings", verbose_name=_("assessment")
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="findings", verbose_name=_("indicator")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=FindingStatus.choices, default=FindingStatus.NOT_STARTED
     )
@@ -217,11 +238,18 @@ class Finding(Timestamped):
     archived = models.BooleanField(
         _("archived"), default=False, help_text=_("Outside the current scope; its evidence is kept.")
     )
-    sources = models.ManyToManyField(Source, through="Citation", related_name="findings", blank=True)
+    sources = models.ManyToManyField(
+        Source, through="Citation", related_name="findings", blank=True, verbose_name=_("sources")
+    )
     # Optimistic concurrency: every save increments it; a save based on an older version is refused.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
     carried_from = models.ForeignKey(
         "self",
@@ -235,6 +263,8 @@ class Finding(Timestamped):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
         ordering = ["assessment", "indicator__order"]
         constraints = [
             models.UniqueConstraint(
@@ -274,12 +304,18 @@ class Finding(Timestamped):
 class Citation(Timestamped):
     """A source cited as evidence for a finding."""
 
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="citations")
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="citations")
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="citations", verbose_name=_("finding")
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="citations", verbose_name=_("source")
+    )
     locator = models.CharField(_("page or section"), max_length=200, blank=True)
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
         ordering = ["finding", "created"]
         constraints = [
             models.UniqueConstraint(fields=["finding", "source"], name="%(app_label)s_%(class)s_once")
@@ -294,7 +330,9 @@ class Citation(Timestamped):
 
 
 class DataPoint(Timestamped):
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="data_points")
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="data_points", verbose_name=_("finding")
+    )
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
     unit = models.CharField(_("unit"), max_length=50, blank=True, help_text=_("e.g. %, USD, per 100 people"))
     year = models.PositiveSmallIntegerField(
@@ -307,7 +345,12 @@ class DataPoint(Timestamped):
         _("group"), max_length=100, blank=True, help_text=_("e.g. female, rural, 15–24 years")
     )
     source = models.ForeignKey(
-        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="data_points"
+        Source,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="data_points",
+        verbose_name=_("source"),
     )
     carried_from = models.ForeignKey(
         "self",
@@ -321,6 +364,8 @@ class DataPoint(Timestamped):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("data point")
+        verbose_name_plural = _("data points")
         ordering = ["finding", "year", "disaggregation", "group"]
 
     def __str__(self):
@@ -334,17 +379,26 @@ def attachment_path(instance, filename):
 
 
 class Attachment(Timestamped):
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="attachments")
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("finding")
+    )
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField(default=0)
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    size = models.PositiveBigIntegerField(default=0, verbose_name=_("size"))
     description = models.CharField(_("description"), max_length=300, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["finding", "created"]
 
     def __str__(self):

@@ -20,6 +20,8 @@ class Framework(Timestamped):
     credit = models.TextField(_("credit"), blank=True)
 
     class Meta:
+        verbose_name = _("framework")
+        verbose_name_plural = _("frameworks")
         ordering = ["-year", "code"]
 
     def __str__(self):
@@ -30,13 +32,16 @@ class Framework(Timestamped):
 
 
 class Category(Timestamped):
-    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="categories")
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="categories", verbose_name=_("framework")
+    )
     code = models.CharField(_("code"), max_length=1, choices=CategoryCode.choices)
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
 
     class Meta:
+        verbose_name = _("category")
         ordering = ["framework", "order"]
         verbose_name_plural = _("categories")
         constraints = [
@@ -48,13 +53,19 @@ class Category(Timestamped):
 
 
 class Theme(Timestamped):
-    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="themes")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="themes")
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="themes", verbose_name=_("framework")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="themes", verbose_name=_("category")
+    )
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("title"), max_length=200)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
 
     class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
         ordering = ["framework", "order"]
         constraints = [
             models.UniqueConstraint(fields=["framework", "code"], name="%(app_label)s_%(class)s_unique_code")
@@ -65,14 +76,20 @@ class Theme(Timestamped):
 
 
 class Question(Timestamped):
-    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="questions")
-    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="questions")
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="questions", verbose_name=_("framework")
+    )
+    theme = models.ForeignKey(
+        Theme, on_delete=models.CASCADE, related_name="questions", verbose_name=_("theme")
+    )
     code = models.CharField(_("code"), max_length=10)
     text = models.TextField(_("question"))
     wording = models.CharField(_("wording"), max_length=20, choices=Wording.choices)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
 
     class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
         ordering = ["framework", "order"]
         constraints = [
             models.UniqueConstraint(fields=["framework", "code"], name="%(app_label)s_%(class)s_unique_code")
@@ -85,10 +102,19 @@ class Question(Timestamped):
 class Indicator(Timestamped):
     """One indicator. ROAM-X indicators answer a question; contextual ones belong to a group instead."""
 
-    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="indicators")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="indicators")
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("framework")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("category")
+    )
     question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="indicators", null=True, blank=True
+        Question,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        null=True,
+        blank=True,
+        verbose_name=_("question"),
     )
     context_group = models.CharField(
         _("contextual group"), max_length=20, choices=ContextGroup.choices, blank=True
@@ -99,9 +125,11 @@ class Indicator(Timestamped):
     kind = models.CharField(_("kind"), max_length=20, choices=IndicatorKind.choices)
     sources = models.TextField(_("sources and means of verification"))
     wording = models.CharField(_("wording"), max_length=20, choices=Wording.choices)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
 
     class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
         ordering = ["framework", "order"]
         constraints = [
             models.UniqueConstraint(fields=["framework", "code"], name="%(app_label)s_%(class)s_unique_code"),

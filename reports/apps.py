@@ -7,7 +7,7 @@ from assessments import links
 
 class ReportsConfig(AppConfig):
     name = "reports"
-    verbose_name = "Reports"
+    verbose_name = _("Reports")
 
     def ready(self):
         # The dashboard links to the report; assessments does not know this app (assessments.links).

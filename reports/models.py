@@ -25,7 +25,9 @@ def export_path(instance, filename):
 class Report(Timestamped):
     """The report's cover and front matter for one assessment."""
 
-    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="report")
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="report", verbose_name=_("assessment")
+    )
     title = models.CharField(
         _("title"),
         max_length=300,
@@ -54,6 +56,8 @@ class Report(Timestamped):
     partner_logo = models.ImageField(_("partner logo"), upload_to=logo_path, blank=True)
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["assessment"]
 
     def __str__(self):
@@ -69,10 +73,12 @@ class Report(Timestamped):
 class ReportSection(Timestamped):
     """One narrative section of the report (Markdown)."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="report_sections")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="report_sections", verbose_name=_("assessment")
+    )
     kind = models.CharField(_("section"), max_length=30, choices=SectionKind.choices)
     body = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
-    order = models.PositiveSmallIntegerField(default=0, editable=False)
+    order = models.PositiveSmallIntegerField(default=0, editable=False, verbose_name=_("order"))
     # Raised by every save through reports.workspace.save_section: a stale save is refused, as for findings.
     version = models.PositiveIntegerField(default=0, editable=False)
     updated_by = models.ForeignKey(
@@ -80,6 +86,8 @@ class ReportSection(Timestamped):
     )
 
     class Meta:
+        verbose_name = _("report section")
+        verbose_name_plural = _("report sections")
         ordering = ["assessment", "order"]
         constraints = [
             models.UniqueConstraint(
@@ -98,7 +106,9 @@ class ReportSection(Timestamped):
 class Recommendation(Timestamped):
     """One recommendation, addressed to one stakeholder group."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="recommendations")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="recommendations", verbose_name=_("assessment")
+    )
     stakeholder_group = models.CharField(
         _("stakeholder group"), max_length=20, choices=StakeholderGroup.choices
     )
@@ -115,6 +125,8 @@ class Recommendation(Timestamped):
     order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
         ordering = ["assessment", "stakeholder_group", "order", "pk"]
 
     def __str__(self):
@@ -132,30 +144,42 @@ def lost_message():
 class ReportExport(Timestamped):
     """One press of Export: its progress, and the PDF once rendered."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="report_exports")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="report_exports", verbose_name=_("assessment")
     )
-    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    stage = models.CharField(max_length=200, blank=True)
-    content_hash = models.CharField(max_length=64, db_index=True)
-    is_draft = models.BooleanField(default=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED, verbose_name=_("status")
+    )
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
+    stage = models.CharField(max_length=200, blank=True, verbose_name=_("stage"))
+    content_hash = models.CharField(max_length=64, db_index=True, verbose_name=_("content hash"))
+    is_draft = models.BooleanField(default=True, verbose_name=_("is draft"))
     # The optional chapter "Progress since the previous assessment" (a later round only).
     with_progress = models.BooleanField(_("with the progress chapter"), default=False)
-    task_id = models.CharField(max_length=64, blank=True)
-    file = models.FileField(upload_to=export_path, blank=True)
-    pages = models.PositiveIntegerField(null=True, blank=True)
-    size = models.PositiveBigIntegerField(null=True, blank=True)
-    seconds = models.FloatField(null=True, blank=True)
-    chapters_rendered = models.PositiveSmallIntegerField(null=True, blank=True)
-    chapters_total = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    finished = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("task id"))
+    file = models.FileField(upload_to=export_path, blank=True, verbose_name=_("file"))
+    pages = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("pages"))
+    size = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("size"))
+    seconds = models.FloatField(null=True, blank=True, verbose_name=_("seconds"))
+    chapters_rendered = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("chapters rendered")
+    )
+    chapters_total = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("chapters total"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    finished = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
     # What the report's text asked the renderer to load and was left out: [{"where": …, "url": …}].
     refused = models.JSONField(_("resources not included"), default=list, blank=True)
 
     class Meta:
+        verbose_name = _("report export")
+        verbose_name_plural = _("report exports")
         ordering = ["-created"]
 
     def __str__(self):
@@ -188,14 +212,18 @@ class ReportExport(Timestamped):
 class ChapterCache(Timestamped):
     """A rendered chapter (PDF bytes), keyed by the hash of its HTML, reused while that HTML is unchanged."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=40)
-    html_hash = models.CharField(max_length=64)
-    pdf = models.BinaryField()
-    pages = models.PositiveIntegerField()
-    anchors = models.JSONField(default=dict)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="+", verbose_name=_("assessment")
+    )
+    key = models.CharField(max_length=40, verbose_name=_("key"))
+    html_hash = models.CharField(max_length=64, verbose_name=_("html hash"))
+    pdf = models.BinaryField(verbose_name=_("pdf"))
+    pages = models.PositiveIntegerField(verbose_name=_("pages"))
+    anchors = models.JSONField(default=dict, verbose_name=_("anchors"))
 
     class Meta:
+        verbose_name = _("chapter cache")
+        verbose_name_plural = _("chapter caches")
         ordering = ["assessment", "key"]
         constraints = [
             models.UniqueConstraint(

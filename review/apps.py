@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ReviewConfig(AppConfig):
     name = "review"
-    verbose_name = "MAB review"
+    verbose_name = _("MAB review")
 
     def ready(self):
         # Imported here, not at the top: models and the modules that import them may only be loaded once

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "roamx",
+    "accounts",
     "indicators",
     "assessments",
     "review",
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After LocaleMiddleware and authentication: a signed-in person's chosen language (accounts/language.py).
+    "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -125,7 +128,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("km", "Khmer")]
+# Each language named in itself: the switcher in the top bar shows these names as they are.
+LANGUAGES = [("en", "English"), ("km", "ភាសាខ្មែរ")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Pages that belong to no assessment (home, my assessments) show times in TIME_ZONE; an assessment's
 # pages, mails, exports and PDF in the assessment's own (assessments/timezones.py).

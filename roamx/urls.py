@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from roamx import tokens, views
 
@@ -21,13 +22,13 @@ urlpatterns = [
     path("a/", include("review.urls")),
     path("a/", include("reports.urls")),
     path("api/", include("roamx.api_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
 
 # A database that went away gets a 503 page that says so (toolkit/errors.py), other errors Django's 500.
 handler500 = "toolkit.errors.server_error"
 
-admin.site.site_header = "roamx administration"
+admin.site.site_header = gettext_lazy("roamx administration")
 admin.site.site_title = "roamx"
-admin.site.index_title = "Research workspace"
+admin.site.index_title = gettext_lazy("Research workspace")

@@ -1,5 +1,7 @@
 import io
 import socket
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -9,6 +11,8 @@ from assessments.choices import Role, StakeholderGroup
 from indicators.models import Framework
 from tests.factories import AssessmentFactory, MembershipFactory, UserFactory
 
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
@@ -16,6 +20,15 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """`make test` compiles the catalogues; a bare pytest run compiles a missing or stale .mo too."""
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
 
 
 @pytest.fixture(scope="session")

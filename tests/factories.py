@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from rest_framework.authtoken.models import Token
 
+from accounts.models import Profile
 from assessments.choices import Role, SourceType, StakeholderGroup
 from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Membership, Source
 from assessments.services import create_assessment
@@ -45,6 +46,15 @@ class TokenFactory(factory.django.DjangoModelFactory):
         model = Token
 
     user = factory.SubFactory(UserFactory)
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Profile
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    language = "km"
 
 
 class AssessmentFactory(factory.django.DjangoModelFactory):

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from indicators.models import Category, Framework, Indicator, Question, Theme
@@ -56,7 +57,7 @@ class TreeCategorySerializer(serializers.ModelSerializer):
         many=True,
         read_only=True,
         source="shown_contextual",
-        help_text="Contextual indicators (category C), which have no theme or question.",
+        help_text=_("Contextual indicators (category C), which have no theme or question."),
     )
 
     class Meta:
