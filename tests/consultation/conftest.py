@@ -12,7 +12,9 @@ from tests.factories import RecommendationFactory, ReportSectionFactory
 @pytest.fixture
 def content(assessment):
     """Two key-findings sections and three recommendations to consult on."""
-    ReportSectionFactory(assessment=assessment, kind=SectionKind.FINDINGS_R, body="Rights are *protected* by law.")
+    ReportSectionFactory(
+        assessment=assessment, kind=SectionKind.FINDINGS_R, body="Rights are *protected* by law."
+    )
     ReportSectionFactory(assessment=assessment, kind=SectionKind.FINDINGS_A, body="Mobile coverage is 98%.")
     for n in range(3):
         RecommendationFactory(assessment=assessment, text=f"Publish open data, step {n}.")

@@ -108,14 +108,20 @@ def test_open_link_one_browser_one_answer_per_item(client, consultation):
 def test_participant_reaches_nothing_else(client, consultation, invited):
     client.post(invited, DETAILS)
     code = consultation.assessment.code
-    for path in (f"/a/{code}/", f"/a/{code}/consultations/{consultation.pk}/inputs/", "/a/", "/admin/", "/api/assessments/"):
+    for path in (
+        f"/a/{code}/",
+        f"/a/{code}/consultations/{consultation.pk}/inputs/",
+        "/a/",
+        "/admin/",
+        "/api/assessments/",
+    ):
         r = client.get(path)
         assert r.status_code in (302, 401, 403, 404), path
         assert not (r.status_code == 302 and "/login/" not in r.url), path
 
 
 def test_hostile_and_oversize_input(client, consultation, invited, members):
-    hostile = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     client.post(invited, {**DETAILS, "name": hostile, "organisation": hostile, "list_organisation": "on"})
     client.post(f"{invited}i/1/", {"position": "agree", "comment": hostile})
     too_long = client.post(f"{invited}i/2/", {"position": "agree", "comment": "x" * 2001})
@@ -138,7 +144,10 @@ def redis_cache(settings):
     """The rate limit counted in the real Redis (this helper's database 5), as in production."""
     settings.CACHES = {
         **settings.CACHES,
-        "ratelimit": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/5"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/5",
+        },
     }
     settings.RATELIMIT_USE_CACHE = "ratelimit"
     caches["ratelimit"].clear()
