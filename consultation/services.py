@@ -50,7 +50,11 @@ def _items_for(assessment, finding_ids):
         )
     for rec in recommendations(assessment):
         cats = [c.code for c in rec.categories.all()]
-        label = _("Recommendation to %(group)s") % {"group": rec.get_stakeholder_group_display()}
+        first = " ".join(rec.text.split())[:160]
+        label = _("Recommendation to %(group)s: %(text)s") % {
+            "group": rec.get_stakeholder_group_display(),
+            "text": first,
+        }
         items.append((ItemKind.RECOMMENDATION, rec.pk, label, cats[0] if len(cats) == 1 else "", rec.text))
     if finding_ids:
         findings = (

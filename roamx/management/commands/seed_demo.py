@@ -1,5 +1,5 @@
 """The demo for `make run`. It lives at the project level because it spans the apps: accounts and the
-Cambodia assessment (assessments), its report content (reports), the board's comments and votes (review) — each app's demo module knows its
+Cambodia assessment (assessments), its report content (reports), the board's comments and votes (review), a validation workshop (consultation) — each app's demo module knows its
 part."""
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from assessments.choices import Scope
 from assessments.demo import DEMO_PASSWORD, DemoRefused, create_demo_assessment, create_demo_users
 from assessments.services import change_scope
+from consultation.demo import seed_consultation
 from reports.demo import seed_report
 from review.demo import seed_review
 
@@ -44,3 +45,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo review activity ready for {assessment.code} (sign in as reviewer to see it)."
         )
+        seed_consultation(assessment)
+        self.stdout.write(f"Demo consultation ready for {assessment.code} (sign in as lead to run it).")
