@@ -229,7 +229,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # client address (django-ratelimit's rate syntax) in the cache CONSULTATION_CACHE_URL names (Redis;
 # without it each process counts alone); the projector polls its tallies this often.
 CONSULTATION_RETENTION_DAYS = envint("CONSULTATION_RETENTION_DAYS", 180)
-CONSULTATION_OPEN_RATE = env("CONSULTATION_OPEN_RATE", "600/10m")
+CONSULTATION_OPEN_RATE = env("CONSULTATION_OPEN_RATE", "5000/10m")
 CONSULTATION_POLL_SECONDS = envint("CONSULTATION_POLL_SECONDS", 3)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("CONSULTATION_CACHE_URL", ""):
