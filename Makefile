@@ -15,7 +15,7 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium nginx openssl systemd
 # The demo server runs with DEBUG on an embedded SQLite database.
 DEMO_ENV := DEBUG=1
 
-.PHONY: run test lint format bench bench-load system-run system-test venv install install-test migrate demo worker clean messages i18n-missing
+.PHONY: run test lint format bench bench-load system-run system-test venv install install-test migrate demo worker clean messages i18n-missing bench-workshop
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
@@ -49,10 +49,15 @@ bench: install-test
 	  echo "== $$script"; DEBUG=1 $(BIN)/python "$$script"; \
 	done
 	@$(MAKE) --no-print-directory bench-load
+	@$(MAKE) --no-print-directory bench-workshop
 
 # gunicorn on PostgreSQL under wrk (LOAD_DURATION=5s for a quick run; see benchmarks/load.sh).
 bench-load: install-test
 	@echo "== benchmarks/load.sh"; benchmarks/load.sh
+
+# A validation workshop: 60 participants x 30 items through the real pages (see benchmarks/workshop.sh).
+bench-workshop: install-test
+	@echo "== benchmarks/workshop.sh"; benchmarks/workshop.sh
 
 worker: install
 	$(DEMO_ENV) $(BIN)/python manage.py db_worker

@@ -23,6 +23,7 @@ class Perm(models.TextChoices):
     EDIT_REPORT = "edit_report", "write report content"
     EXPORT = "export", "export the report"
     DOWNLOAD = "download", "download exported reports"
+    MANAGE_CONSULTATION = "manage_consultation", "run consultations and handle participants' data"
 
 
 ROLE_PERMS = {
@@ -35,6 +36,7 @@ ROLE_PERMS = {
         Perm.EDIT_REPORT,
         Perm.EXPORT,
         Perm.DOWNLOAD,
+        Perm.MANAGE_CONSULTATION,
     },
     Role.RESEARCHER: {
         Perm.VIEW,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from reports import chapters as builders
 from reports.chapters import markdown, text  # noqa: F401 (markdown: public, reports.document.markdown)
+from reports.extra import extra_chapters
 from reports.media import ReportMedia
 
 APP_DIR = Path(__file__).resolve().parent
@@ -89,6 +90,7 @@ def build(assessment, *, with_progress=False):
         *extra,
         builders.recommendations(content),
         builders.conclusion(content),
+        *extra_chapters(assessment),  # registered by apps above reports (reports/extra.py)
         *builders.annex(content),
     ]
     country = assessment.country_name

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "assessments",
     "review",
     "reports",
+    "consultation",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +271,20 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "roamx <roamx@localhost>")
 # Links in emails (sent outside a request, e.g. by send_digests) start with this.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Consultations (docs/operations.md): participants' personal data is erased this many days after a
+# consultation closes (manage.py erase_consultation_data); the open link allows this many requests per
+# client address (django-ratelimit's rate syntax) in the cache CONSULTATION_CACHE_URL names (Redis;
+# without it each process counts alone); the projector polls its tallies this often.
+CONSULTATION_RETENTION_DAYS = envint("CONSULTATION_RETENTION_DAYS", 180)
+CONSULTATION_OPEN_RATE = env("CONSULTATION_OPEN_RATE", "5000/10m")
+CONSULTATION_POLL_SECONDS = envint("CONSULTATION_POLL_SECONDS", 3)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if env("CONSULTATION_CACHE_URL", ""):
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CONSULTATION_CACHE_URL"),
+    }
+    RATELIMIT_USE_CACHE = "ratelimit"
 # How long the author of a review comment may still edit it.
 REVIEW_COMMENT_EDIT_MINUTES = envint("REVIEW_COMMENT_EDIT_MINUTES", 15)
 

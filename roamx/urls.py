@@ -21,6 +21,9 @@ urlpatterns = [
     path("a/", include("assessments.urls")),
     path("a/", include("review.urls")),
     path("a/", include("reports.urls")),
+    path("a/", include("consultation.urls")),
+    # Consultation participants (no account): their links open these pages and nothing else.
+    path("c/", include("consultation.public_urls")),
     path("api/", include("roamx.api_urls")),
     path("i18n/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -13,6 +13,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.utils.timezone import now as django_now
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Profile
@@ -256,3 +257,54 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     subject = "You are assigned R.1.1 in khm-2023"
     body = "Existence of a legal framework for human rights"
     url = "https://roamx.example.org/a/khm-2023/"
+
+
+# The consultation app (consultation/): a consultation of the assessment, one item, a participant, an answer.
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consultation.Consultation"
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    title = factory.Sequence(lambda n: f"National validation workshop {n}")
+    opens_at = factory.LazyFunction(lambda: django_now() - datetime.timedelta(hours=1))
+    closes_at = factory.LazyFunction(lambda: django_now() + datetime.timedelta(days=1))
+    place = "Phnom Penh, Sokha Hotel"
+    open_token = factory.Sequence(lambda n: f"open-token-{n:040d}")
+
+
+class ConsultationItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consultation.ConsultationItem"
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    kind = "recommendation"
+    object_id = factory.Sequence(lambda n: n + 1)
+    label = "Recommendation to Government"
+    text = "Publish public data in open formats."
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consultation.Participant"
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    joined_by = "invitation"
+    token_digest = factory.Sequence(lambda n: f"{n:064x}")
+    email = factory.Sequence(lambda n: f"participant{n}@example.org")
+    name = factory.Sequence(lambda n: f"Participant {n}")
+    organisation = "Open Development Cambodia"
+    stakeholder_group = StakeholderGroup.CIVIL_SOCIETY
+    details_given = True
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consultation.Answer"
+
+    participant = factory.SubFactory(ParticipantFactory)
+    item = factory.SubFactory(
+        ConsultationItemFactory, consultation=factory.SelfAttribute("..participant.consultation")
+    )
+    position = "agree"
+    comment = "Add a deadline."

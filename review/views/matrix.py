@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from assessments.choices import StakeholderGroup
 from assessments.rules import get_assessment_for
 from assessments.timezones import show
-from review import queries, targets
+from review import inputs, queries, targets
 from review.forms import MatrixFilterForm
 from toolkit.tables import neutralised
 
@@ -40,19 +40,27 @@ def matrix(request, code):
     filters = form.cleaned_data if form.is_valid() else {}
     comments = queries.mab_comments(assessment, **{k: v for k, v in filters.items() if v})
     rows = [_row(c) for c in comments]
+    # Inputs from outside the MAB (a consultation's participants), registered by the apps that collect them.
+    outside = inputs.input_rows(assessment, **{k: v for k, v in filters.items() if v})
     export = request.GET.get("export")
     if export in FORMATS:
-        return _export(assessment, rows, export)
+        return _export(assessment, rows, outside, export)
     query = request.GET.copy()
     query.pop("export", None)
     return render(
         request,
         "review/matrix.html",
-        {"assessment": assessment, "form": form, "rows": rows, "query": query.urlencode()},
+        {
+            "assessment": assessment,
+            "form": form,
+            "rows": rows,
+            "outside": outside,
+            "query": query.urlencode(),
+        },
     )
 
 
-def _export(assessment, rows, fmt):
+def _export(assessment, rows, outside, fmt):
     data = tablib.Dataset(
         headers=[
             _("No."),
@@ -67,6 +75,7 @@ def _export(assessment, rows, fmt):
             _("Reason"),
             _("Resolved by"),
             _("Resolved on"),
+            _("Source"),
         ],
         title=_("Comment-response matrix")[:31],
     )
@@ -87,6 +96,25 @@ def _export(assessment, rows, fmt):
                 c.reason,
                 (c.resolved_by.get_full_name() or c.resolved_by.username) if c.resolved_by else "",
                 show(c.resolved_at, assessment, fmt="DATE_FORMAT"),
+                _("MAB"),
+            ]
+        )
+    for number, r in enumerate(outside, start=len(rows) + 1):
+        data.append(
+            [
+                number,
+                r.category,
+                r.label,
+                r.author,
+                r.stakeholder_group,
+                show(r.date, assessment),
+                r.text,
+                r.status,
+                r.disposition_label,
+                r.reason,
+                r.resolved_by,
+                show(r.resolved_at, assessment, fmt="DATE_FORMAT"),
+                str(r.source),
             ]
         )
     data = neutralised(data)

@@ -1,5 +1,5 @@
 """The demo for `make run`. It lives at the project level because it spans the apps: accounts and the
-Cambodia assessment (assessments), its report content (reports), the board's comments and votes (review) — each app's demo module knows its
+Cambodia assessment (assessments), its report content (reports), the board's comments and votes (review), a validation workshop (consultation) — each app's demo module knows its
 part."""
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,6 +13,7 @@ from assessments.demo import (
     create_demo_users,
 )
 from assessments.services import change_scope
+from consultation.demo import seed_consultation
 from reports.demo import seed_report
 from review.demo import seed_review
 
@@ -56,3 +57,5 @@ class Command(BaseCommand):
             f"Demo second round {second.code} carried over from {assessment.code}: {scored} findings "
             "scored again (see its progress page)."
         )
+        seed_consultation(assessment)
+        self.stdout.write(f"Demo consultation ready for {assessment.code} (sign in as lead to run it).")
