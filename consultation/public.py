@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
@@ -149,8 +148,7 @@ def item(request, consultation, participant, context, kind, number):
     number = int(number)
     if participant is None or not participant.details_given:
         return redirect(context["home"])
-    items = list(consultation.items.all())
-    current = next((i for i in items if i.number == number), None)
+    current = consultation.items.filter(number=number).first()
     if current is None:
         raise Http404
     answer = Answer.objects.filter(participant=participant, item=current).first()
@@ -162,10 +160,13 @@ def item(request, consultation, participant, context, kind, number):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            following = next((i for i in items if i.number > number), None)
-            return redirect(
-                f"{context['home']}i/{following.number}/" if following else context["home"] + "?done=1"
+            following = (
+                consultation.items.filter(number__gt=number)
+                .order_by("number")
+                .values_list("number", flat=True)
+                .first()
             )
+            return redirect(f"{context['home']}i/{following}/" if following else context["home"] + "?done=1")
     return render(
         request,
         "consultation/public/item.html",
@@ -174,8 +175,7 @@ def item(request, consultation, participant, context, kind, number):
             "item": current,
             "item_html": render_markdown(current.text),
             "form": form,
-            "count": len(items),
+            "count": consultation.items.count(),
             "answer": answer,
-            "error_text": _("Please check what you wrote."),
         },
     )

@@ -212,7 +212,9 @@ def save_details(participant, data):
 @transaction.atomic
 def save_answer(participant, item, *, position, comment):
     """Replace the participant's answer on the item (one per item), refused once the consultation closed."""
-    consultation = Consultation.objects.select_for_update().get(pk=participant.consultation_id)
+    # No row lock: answers of many participants must not queue behind one another; an answer racing the
+    # close by milliseconds is kept, as a paper form handed in at the bell would be.
+    consultation = Consultation.objects.get(pk=participant.consultation_id)
     if not consultation.is_open() or participant.revoked or participant.erased_at:
         raise ValidationError(_("This consultation is closed."))
     answer, created = Answer.objects.get_or_create(
