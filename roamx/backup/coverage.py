@@ -43,6 +43,9 @@ EXCLUDED = {
 # Ids that are not foreign keys but point at archived rows.
 GENERIC_REFS = {"review.comment": ("content_type", "object_id")}
 PLAIN_REFS = {"review.lastseen": {"history_id": "assessments.historicalfinding"}}
+# Links from a round to the previous round (another assessment, not in its archive): written as null, so
+# a restored round stands on its own (docs/backups.md).
+CROSS_ROUND_FIELDS = {"previous", "carried_from"}
 USER_FIELDS = ["username", "first_name", "last_name", "email", "is_staff", "is_active"]
 
 

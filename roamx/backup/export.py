@@ -17,6 +17,7 @@ from django.db import connections, models, transaction
 
 from roamx.backup.coverage import (
     COVERED,
+    CROSS_ROUND_FIELDS,
     GENERIC_REFS,
     USER_FIELDS,
     installed,
@@ -238,7 +239,9 @@ def export_rows(assessment):
         for obj, row in zip(objects, serializers.serialize("python", objects), strict=True):
             fields = row["fields"]
             for f, m2m, kind in rules:
-                if m2m:
+                if f.name in CROSS_ROUND_FIELDS:
+                    fields[f.name] = None
+                elif m2m:
                     fields[f.name] = [write_ref(kind, f.related_model, v) for v in fields[f.name]]
                 else:
                     fields[f.name] = write_ref(kind, f.related_model, fields[f.name])

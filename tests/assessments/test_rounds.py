@@ -202,3 +202,15 @@ def test_command_is_idempotent_and_refuses_clearly(worked, members):
         call_command("start_round", "nope", "khm-2028", "--by", "lead")
     with pytest.raises(CommandError, match="Unknown items"):
         call_command("start_round", "khm-2023", "khm-2028", "--by", "lead", "--carry", "scores")
+
+
+def test_a_round_backs_up_and_restores_on_its_own(worked, members, tmp_path):
+    from roamx.backup import export_assessment, import_assessment
+
+    start_round(worked, by=members["lead"], code="khm-2027")
+    exported = export_assessment("khm-2027", output=tmp_path / "round.zip")
+    import_assessment(exported.path, code="khm-2027b")
+    restored = Assessment.objects.get(code="khm-2027b")
+    assert restored.previous is None
+    assert not restored.sources.exclude(carried_from=None).exists()
+    assert restored.sources.count() == 2
