@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0004_translatable_names'),
+        ('assessments', '0005_translatable_names'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('review', '0003_notification_assessment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0003_source_url_web_only'),
+        ('assessments', '0004_rounds'),
         ('indicators', '0002_translatable_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0004_translatable_names'),
-        ('reports', '0002_reportexport_refused'),
+        ('assessments', '0005_translatable_names'),
+        ('reports', '0004_section_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0002_reportexport_refused'),
+        ('reports', '0003_export_with_progress'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
