@@ -23,6 +23,7 @@ class Perm(models.TextChoices):
     EDIT_REPORT = "edit_report", "write report content"
     EXPORT = "export", "export the report"
     DOWNLOAD = "download", "download exported reports"
+    PUBLISH = "publish", "publish or unpublish the results"
 
 
 ROLE_PERMS = {
@@ -35,6 +36,8 @@ ROLE_PERMS = {
         Perm.EDIT_REPORT,
         Perm.EXPORT,
         Perm.DOWNLOAD,
+        # Publishing is the national team's decision, taken by its lead: staff export but do not publish.
+        Perm.PUBLISH,
     },
     Role.RESEARCHER: {
         Perm.VIEW,

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from assessments.rules import Perm, get_assessment_for, perms_for
 from reports import document
 from reports.choices import SECTION_ORDER, ExportStatus
-from reports.downloads import pdf_response
+from reports.downloads import export_response
 from reports.queries import exports_for, recommendations_for, sections_for
 from reports.services import request_export
 
@@ -95,4 +95,4 @@ def export_status(request, code, pk):
 
 @login_required
 def download(request, code, pk):
-    return pdf_response(_export_for(request, code, pk, Perm.DOWNLOAD))
+    return export_response(_export_for(request, code, pk, Perm.DOWNLOAD))

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "import_export",
     "simple_history",
     "rest_framework",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "assessments",
     "review",
     "reports",
+    "publication",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from publication.sitemaps import PublishedResultsSitemap
 from roamx import tokens, views
 
 urlpatterns = [
@@ -20,6 +22,9 @@ urlpatterns = [
     path("a/", include("assessments.urls")),
     path("a/", include("review.urls")),
     path("a/", include("reports.urls")),
+    # The lead's publication page (/a/<code>/publish/) and the public results (/p/<code>/).
+    path("", include("publication.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": {"results": PublishedResultsSitemap}}, name="sitemap"),
     path("api/", include("roamx.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -33,6 +33,7 @@ COVERED = [
 EXCLUDED = {
     "reports.reportexport": "rendered PDFs: pressing Export renders them again from the restored content",
     "reports.chaptercache": "a cache of rendered chapters, rebuilt by the next export",
+    "publication.publication": "the publication state: a restored assessment starts unpublished, its lead publishes it again",
 }
 # Ids that are not foreign keys but point at archived rows.
 GENERIC_REFS = {"review.comment": ("content_type", "object_id")}
