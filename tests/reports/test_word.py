@@ -174,3 +174,10 @@ def test_roles_on_the_word_export_and_download(
         b"".join(answer.streaming_content)
         for close in answer._resource_closers:
             close()
+
+
+def test_an_unknown_format_is_refused_with_a_message(client, report, members):
+    client.force_login(members["lead"])
+    answer = client.post(reverse("reports:export", args=[report.code]), {"format": "exe"}, follow=True)
+    assert "Choose PDF or Word." in answer.content.decode()
+    assert not ReportExport.objects.exists()
