@@ -24,6 +24,7 @@ class Perm(models.TextChoices):
     EXPORT = "export", "export the report"
     DOWNLOAD = "download", "download exported reports"
     MANAGE_CONSULTATION = "manage_consultation", "run consultations and handle participants' data"
+    PUBLISH = "publish", "publish or unpublish the results"
 
 
 ROLE_PERMS = {
@@ -37,6 +38,8 @@ ROLE_PERMS = {
         Perm.EXPORT,
         Perm.DOWNLOAD,
         Perm.MANAGE_CONSULTATION,
+        # Publishing is the national team's decision, taken by its lead: staff export but do not publish.
+        Perm.PUBLISH,
     },
     Role.RESEARCHER: {
         Perm.VIEW,

@@ -36,3 +36,14 @@ class ExportStatus(models.TextChoices):
 
 # Exports that a worker has yet to finish.
 ACTIVE = [ExportStatus.QUEUED, ExportStatus.RUNNING]
+
+
+class ExportFormat(models.TextChoices):
+    PDF = "pdf", _("PDF")
+    DOCX = "docx", _("Word")
+
+
+CONTENT_TYPES = {
+    ExportFormat.PDF: "application/pdf",
+    ExportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}

@@ -9,7 +9,7 @@ from assessments.models import Assessment, Finding
 from assessments.timezones import show
 from assessments.uploads import safe_suffix
 from indicators.models import Category
-from reports.choices import SECTION_ORDER, ExportStatus, Priority, SectionKind
+from reports.choices import SECTION_ORDER, ExportFormat, ExportStatus, Priority, SectionKind
 from toolkit.models import Timestamped
 
 
@@ -19,7 +19,8 @@ def logo_path(instance, filename):
 
 def export_path(instance, filename):
     """Unguessable: exported drafts are served only to members, never by a guessable URL."""
-    return f"reports/exports/{secrets.token_hex(20)}.pdf"
+    suffix = ".docx" if getattr(instance, "format", "") == ExportFormat.DOCX else ".pdf"
+    return f"reports/exports/{secrets.token_hex(20)}{suffix}"
 
 
 class Report(Timestamped):
@@ -142,7 +143,7 @@ def lost_message():
 
 
 class ReportExport(Timestamped):
-    """One press of Export: its progress, and the PDF once rendered."""
+    """One press of Export: its progress, and the PDF (or Word file) once rendered."""
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="report_exports", verbose_name=_("assessment")
@@ -153,6 +154,9 @@ class ReportExport(Timestamped):
         null=True,
         related_name="+",
         verbose_name=_("requested by"),
+    )
+    format = models.CharField(
+        max_length=4, choices=ExportFormat.choices, default=ExportFormat.PDF, verbose_name=_("format")
     )
     status = models.CharField(
         max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED, verbose_name=_("status")

@@ -6,16 +6,16 @@ from django.utils.translation import gettext as _
 
 from assessments.rules import Perm, check
 from reports import document
-from reports.choices import ACTIVE, ExportStatus
+from reports.choices import ACTIVE, ExportFormat, ExportStatus
 from reports.models import ReportExport
 from reports.tasks import render_export
 from reports.worker import fail_stale_exports
 
 
-def latest_export_for_content(assessment, content_hash):
+def latest_export_for_content(assessment, content_hash, fmt=ExportFormat.PDF):
     return (
         ReportExport.objects.filter(
-            assessment=assessment, content_hash=content_hash, status=ExportStatus.DONE
+            assessment=assessment, content_hash=content_hash, status=ExportStatus.DONE, format=fmt
         )
         .exclude(file="")
         .order_by("-finished")
@@ -23,8 +23,9 @@ def latest_export_for_content(assessment, content_hash):
     )
 
 
-def request_export(assessment, *, by, with_progress=False):
-    """Start an export, or return the finished one whose content is the same (nothing renders again).
+def request_export(assessment, *, by, fmt=ExportFormat.PDF, with_progress=False):
+    """Start an export as PDF or Word (``fmt``), or return the finished one of that format whose content
+    is the same (nothing renders again): both formats are cached on the same content hash.
 
     Returns (export, reused). The doors check access first; ``by``'s permission is checked again here.
     """
@@ -34,11 +35,12 @@ def request_export(assessment, *, by, with_progress=False):
     with_progress = bool(with_progress and assessment.previous_id)
     doc = document.build(assessment, with_progress=with_progress)
     digest = doc.content_hash
-    existing = latest_export_for_content(assessment, digest)
+    fmt = ExportFormat(fmt)
+    existing = latest_export_for_content(assessment, digest, fmt)
     if existing:
         return existing, True
     running = ReportExport.objects.filter(
-        assessment=assessment, content_hash=digest, status__in=ACTIVE
+        assessment=assessment, content_hash=digest, status__in=ACTIVE, format=fmt
     ).first()
     if running:
         return running, True
@@ -46,6 +48,7 @@ def request_export(assessment, *, by, with_progress=False):
         export = ReportExport.objects.create(
             assessment=assessment,
             requested_by=by,
+            format=fmt,
             content_hash=digest,
             is_draft=doc.is_draft,
             with_progress=with_progress,

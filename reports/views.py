@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from assessments.rules import Perm, get_assessment_for, perms_for
 from reports import document
-from reports.choices import SECTION_ORDER, ExportStatus
-from reports.downloads import pdf_response
+from reports.choices import SECTION_ORDER, ExportFormat, ExportStatus
+from reports.downloads import export_response
 from reports.queries import exports_for, recommendations_for, sections_for
 from reports.services import request_export
 
@@ -60,17 +60,21 @@ def preview(request, code):
 @require_POST
 def export(request, code):
     assessment = get_assessment_for(request.user, code, Perm.EXPORT)
+    fmt = request.POST.get("format", ExportFormat.PDF)
+    if fmt not in ExportFormat.values:
+        messages.error(request, _("Choose PDF or Word."))
+        return redirect("reports:report", code=assessment.code)
     export, reused = request_export(
-        assessment, by=request.user, with_progress=request.POST.get("with_progress") == "1"
+        assessment, by=request.user, fmt=fmt, with_progress=request.POST.get("with_progress") == "1"
     )
     if reused and export.status == ExportStatus.DONE:
         messages.success(
-            request, _("The content has not changed since the last export: that PDF is ready to download.")
+            request, _("The content has not changed since the last export: that file is ready to download.")
         )
     elif reused:
         messages.info(request, _("This content is already being exported."))
     else:
-        messages.success(request, _("Export started. The PDF is rendered in the background."))
+        messages.success(request, _("Export started. The file is rendered in the background."))
     return redirect("reports:report", code=assessment.code)
 
 
@@ -97,4 +101,4 @@ def export_status(request, code, pk):
 
 @login_required
 def download(request, code, pk):
-    return pdf_response(_export_for(request, code, pk, Perm.DOWNLOAD))
+    return export_response(_export_for(request, code, pk, Perm.DOWNLOAD))

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import document, pdf
-from reports.choices import ACTIVE, ExportStatus
+from reports.choices import ACTIVE, ExportFormat, ExportStatus
+from reports.docx import render_docx
 from reports.models import WORKER_LOST, ReportExport, lost_message
 from reports.queries import lost_exports, task_results
 
@@ -73,7 +74,9 @@ def set_progress(export, percent, stage):
 
 
 def run_export(export):
-    """Render the export's PDF and store it (called by the background task)."""
+    """Render the export's PDF or Word file and store it (called by the background task)."""
+    if export.format == ExportFormat.DOCX:
+        return run_word_export(export)
     set_progress(export, 2, _("Collecting the report content"))
     # This export has just moved, so it is not stale; others whose worker died are failed now.
     fail_stale_exports()
@@ -103,6 +106,39 @@ def run_export(export):
             export.chapters_rendered = result.chapters_rendered
             export.chapters_total = result.chapters_total
             export.refused = result.refused
+            export.finished = timezone.now()
+            export.save()
+    except Exception as exc:
+        log.exception("Report export %s failed", export.pk)
+        ReportExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.FAILED,
+            stage=_("Failed"),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished=timezone.now(),
+        )
+        raise
+    return export
+
+
+def run_word_export(export):
+    """Render the export's Word file (reports/docx.py) from the same chapters as the PDF, and store it."""
+    set_progress(export, 2, _("Collecting the report content"))
+    fail_stale_exports()
+    try:
+        started = time.perf_counter()
+        doc = document.build(export.assessment)
+        set_progress(export, 30, _("Writing the Word file"))
+        data = render_docx(doc)
+        with transaction.atomic():
+            export.file.save(f"{export.assessment.code}.docx", ContentFile(data), save=False)
+            export.status = ExportStatus.DONE
+            export.progress = 100
+            export.stage = _("Ready")
+            export.content_hash = doc.content_hash
+            export.is_draft = doc.is_draft
+            export.size = len(data)
+            export.seconds = time.perf_counter() - started
+            export.refused = doc.refused
             export.finished = timezone.now()
             export.save()
     except Exception as exc:

@@ -14,7 +14,13 @@ from rest_framework.reverse import reverse
 
 from toolkit.rest import api_not_found
 
-APP_APIS = ["indicators.api.urls", "assessments.api.urls", "review.api.urls", "reports.api.urls"]
+APP_APIS = [
+    "indicators.api.urls",
+    "assessments.api.urls",
+    "review.api.urls",
+    "reports.api.urls",
+    "publication.api.urls",
+]
 
 app_name = "api"
 

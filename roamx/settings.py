@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "import_export",
     "simple_history",
     "rest_framework",
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "review",
     "reports",
     "consultation",
+    "publication",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy
 
+from publication.sitemaps import PublishedResultsSitemap
 from roamx import tokens, views
 
 urlpatterns = [
@@ -24,6 +26,9 @@ urlpatterns = [
     path("a/", include("consultation.urls")),
     # Consultation participants (no account): their links open these pages and nothing else.
     path("c/", include("consultation.public_urls")),
+    # The lead's publication page (/a/<code>/publish/) and the public results (/p/<code>/).
+    path("", include("publication.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": {"results": PublishedResultsSitemap}}, name="sitemap"),
     path("api/", include("roamx.api_urls")),
     path("i18n/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -21,6 +21,7 @@ from assessments.choices import Role, SourceType, StakeholderGroup
 from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Membership, Source
 from assessments.services import create_assessment
 from indicators.models import Framework
+from publication.models import Publication
 from reports.choices import SectionKind
 from reports.models import ChapterCache, Recommendation, Report, ReportExport, ReportSection
 from review import targets
@@ -200,6 +201,17 @@ class ChapterCacheFactory(factory.django.DjangoModelFactory):
     pdf = b"%PDF"
     pages = 1
     anchors = factory.LazyFunction(lambda: {"anchors": {"cover": [0, 0.0, 842.0]}, "links": []})  # the layout
+
+
+class PublicationFactory(factory.django.DjangoModelFactory):
+    """A published assessment with the default choices (no MAB names, CC BY 4.0)."""
+
+    class Meta:
+        model = Publication
+        django_get_or_create = ("assessment",)
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    is_published = True
 
 
 class CommentFactory(factory.django.DjangoModelFactory):

@@ -31,7 +31,7 @@ def test_every_model_the_apps_define_has_a_factory():
     covered = {f._meta.model for f in FACTORIES}
     models = {
         model
-        for app in ("accounts", "assessments", "reports", "review", "consultation")
+        for app in ("accounts", "assessments", "reports", "review", "consultation", "publication")
         for model in apps.get_app_config(app).get_models()
         if not model.__name__.startswith("Historical")
     }

@@ -101,6 +101,7 @@ class ReportExportSerializer(serializers.ModelSerializer):
         model = ReportExport
         fields = [
             "id",
+            "format",
             "status",
             "progress",
             "stage",

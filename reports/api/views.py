@@ -17,7 +17,7 @@ from assessments.api.scoped import AssessmentScopedMixin
 from assessments.rules import Perm
 from reports.api.serializers import RecommendationSerializer, ReportExportSerializer, ReportSectionSerializer
 from reports.choices import SectionKind
-from reports.downloads import pdf_response
+from reports.downloads import export_response
 from reports.models import Recommendation, ReportExport, ReportSection
 from reports.queries import exports_for, recommendations_for
 from reports.services import request_export
@@ -100,4 +100,4 @@ class ReportExportViewSet(
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):
         """The PDF of a finished export (404 while it is not ready)."""
-        return pdf_response(self.get_object().show_lost())
+        return export_response(self.get_object().show_lost())

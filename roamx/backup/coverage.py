@@ -39,6 +39,7 @@ EXCLUDED = {
     "consultation.consultationitem": "part of a consultation (not in backups)",
     "consultation.participant": "participants' personal data has a retention period",
     "consultation.answer": "part of a consultation (not in backups)",
+    "publication.publication": "the publication state: a restored assessment starts unpublished, its lead publishes it again",
 }
 # Ids that are not foreign keys but point at archived rows.
 GENERIC_REFS = {"review.comment": ("content_type", "object_id")}
