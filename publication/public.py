@@ -13,11 +13,11 @@ from django.db.models import Exists, OuterRef
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from reports.chart import category_chart
 
 from assessments.choices import StakeholderGroup
 from assessments.models import Citation, DataPoint, Finding
 from reports.chapters import CATEGORY_HEADINGS, CATEGORY_ORDER, category_rows, markdown
-from reports.chart import category_chart
 from reports.choices import CATEGORY_SECTIONS, SectionKind
 from reports.media import ReportMedia
 from reports.queries import recommendations_for, report_for, sections_for
