@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
 # Tests also read PDFs back (poppler-utils), drive a real browser (Debian's chromium), and run the
 # deployment recipe: gunicorn behind nginx with a self-signed certificate (openssl), systemd units checked.
-TEST_DEBS := $(RUN_DEBS) poppler-utils chromium nginx openssl systemd
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium nginx openssl systemd redis-server
 
 # The demo server runs with DEBUG on an embedded SQLite database.
 DEMO_ENV := DEBUG=1
