@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from assessments import links
+from assessments.languages import register_bilingual
 
 
 class ReportsConfig(AppConfig):
@@ -14,3 +15,6 @@ class ReportsConfig(AppConfig):
         links.register_assessment_link(
             "report", _("Key-findings report"), lambda code: reverse("reports:report", args=[code]), order=20
         )
+        register_bilingual(self.get_model("Report"), ["title", "subtitle"])
+        register_bilingual(self.get_model("ReportSection"), ["body"])
+        register_bilingual(self.get_model("Recommendation"), ["text"])

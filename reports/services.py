@@ -1,9 +1,11 @@
 """The writes of the reports app that people start: export requests (the render itself is
 reports/worker.py, run by the background task in reports/tasks.py)."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assessments.languages import languages
 from assessments.rules import Perm, check
 from reports import document
 from reports.choices import ACTIVE, ExportStatus
@@ -12,10 +14,11 @@ from reports.tasks import render_export
 from reports.worker import fail_stale_exports
 
 
-def latest_export_for_content(assessment, content_hash):
+def latest_export_for_content(assessment, content_hash, language=None):
+    language = language or assessment.language
     return (
         ReportExport.objects.filter(
-            assessment=assessment, content_hash=content_hash, status=ExportStatus.DONE
+            assessment=assessment, content_hash=content_hash, status=ExportStatus.DONE, language=language
         )
         .exclude(file="")
         .order_by("-finished")
@@ -23,21 +26,32 @@ def latest_export_for_content(assessment, content_hash):
     )
 
 
-def request_export(assessment, *, by):
-    """Start an export, or return the finished one whose content is the same (nothing renders again).
+def request_export(assessment, *, by, language=None):
+    """Start an export in ``language`` (one of the assessment's; default its primary), or return the
+    finished one whose content is the same (nothing renders again).
 
     Returns (export, reused). The doors check access first; ``by``'s permission is checked again here.
+    A language the assessment does not have is a ValidationError on ``language``.
     """
     check(by, assessment, Perm.EXPORT)
+    try:
+        language = document.report_language(assessment, language)
+    except ValueError:
+        raise ValidationError(
+            {
+                "language": _("The report can be exported in the assessment's languages only: %(codes)s.")
+                % {"codes": ", ".join(languages(assessment))}
+            }
+        ) from None
     # A POST: the lost export of this content must not be handed out again as "already running".
     fail_stale_exports(assessment)
-    doc = document.build(assessment)
+    doc = document.build(assessment, language)
     digest = doc.content_hash
-    existing = latest_export_for_content(assessment, digest)
+    existing = latest_export_for_content(assessment, digest, language)
     if existing:
         return existing, True
     running = ReportExport.objects.filter(
-        assessment=assessment, content_hash=digest, status__in=ACTIVE
+        assessment=assessment, content_hash=digest, status__in=ACTIVE, language=language
     ).first()
     if running:
         return running, True
@@ -46,6 +60,7 @@ def request_export(assessment, *, by):
             assessment=assessment,
             requested_by=by,
             content_hash=digest,
+            language=language,
             is_draft=doc.is_draft,
             stage=_("Waiting for the worker"),
         )

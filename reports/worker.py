@@ -78,7 +78,7 @@ def run_export(export):
     # This export has just moved, so it is not stale; others whose worker died are failed now.
     fail_stale_exports()
     try:
-        doc = document.build(export.assessment)
+        doc = document.build(export.assessment, export.language or None)
 
         def progress(done, total):
             set_progress(

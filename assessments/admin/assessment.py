@@ -42,6 +42,7 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
     readonly_fields = ["created", "updated", "created_by"]
     fieldsets = [
         (None, {"fields": ["code", "title", ("country_code", "country_name"), "time_zone", "framework"]}),
+        (gettext_lazy("Languages"), {"fields": [("language", "second_language")]}),
         (gettext_lazy("Scope and timing"), {"fields": ["scope", ("period_start", "period_end"), "phase"]}),
         (gettext_lazy("Scoring"), {"fields": ["scale"]}),
         (gettext_lazy("Record"), {"fields": ["created_by", "created", "updated"], "classes": ["collapse"]}),
