@@ -190,3 +190,12 @@ def test_api_refuses_the_second_language_of_a_one_language_assessment(report, me
     response = api.post(f"/api/assessments/{report.code}/report-exports/", {"language": "km"}, format="json")
     assert response.status_code == 400 and "language" in response.json()
     assert not ReportExport.objects.exists()
+
+
+def test_a_short_khmer_paragraph_over_255_bytes_renders():
+    # Under 200 characters but over 255 bytes in UTF-8: tinyhtml5 took such a str for a file name.
+    from reports.chapters import markdown
+
+    paragraph = "បង្កើតអាជ្ញាធរការពារទិន្នន័យឯករាជ្យមួយ ដែលមានអំណាចស៊ើបអង្កេត និងដាក់ទណ្ឌកម្ម។" * 2
+    assert len(paragraph) < 200 and len(paragraph.encode()) > 255
+    assert "អាជ្ញាធរ" in str(markdown(paragraph))
