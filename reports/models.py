@@ -68,14 +68,17 @@ class Report(Timestamped):
 
     @property
     def display_title(self):
-        return self.title_in(self.assessment.language)
+        """The title in the primary language (the plain field), else the default."""
+        return self.title or self.default_title()
+
+    def default_title(self):
+        return _("Key findings and recommendations of assessing Internet development in %(country)s") % {
+            "country": self.assessment.country_name
+        }
 
     def title_in(self, language):
         """The title in ``language`` (one of the assessment's), else the other's, else the default."""
-        title = shown(self, "title", self.assessment, language).text
-        return title or _(
-            "Key findings and recommendations of assessing Internet development in %(country)s"
-        ) % {"country": self.assessment.country_name}
+        return shown(self, "title", self.assessment, language).text or self.default_title()
 
 
 class ReportSection(Timestamped):
