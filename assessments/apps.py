@@ -12,3 +12,6 @@ class AssessmentsConfig(AppConfig):
         # Files follow their rows in every app: models are found through the app registry, so the apps
         # above (reports' logos and exports) are covered without being imported here.
         stored_files.connect()
+        from assessments.languages import register_bilingual
+
+        register_bilingual(self.get_model("Finding"), ["narrative"])

@@ -15,7 +15,16 @@ from assessments.timezones import zone_choices
 from assessments.uploads import check_upload, safe_file_name
 
 # The fields researchers edit on a finding; everything else is set by services or the scope.
-FINDING_FIELDS = ["status", "score", "special_score", "confidence", "narrative", "assignee", "due_date"]
+FINDING_FIELDS = [
+    "status",
+    "score",
+    "special_score",
+    "confidence",
+    "narrative",
+    "narrative_second",
+    "assignee",
+    "due_date",
+]
 
 
 def time_zone_form_field():
@@ -45,7 +54,10 @@ class FindingAdminForm(forms.ModelForm):
     class Meta:
         model = Finding
         fields = FINDING_FIELDS
-        widgets = {"narrative": forms.Textarea(attrs={"rows": 12, "cols": 80})}
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 12, "cols": 80}),
+            "narrative_second": forms.Textarea(attrs={"rows": 12, "cols": 80}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ from assessments.choices import (
     StakeholderGroup,
 )
 from assessments.fields import WebURLField, is_web_url
+from assessments.languages import check_second_language, has_second_text
 from assessments.timezones import default_time_zone, validate_time_zone
 from assessments.uploads import safe_file_name, safe_suffix
 from indicators.models import Framework, Indicator
@@ -76,6 +77,21 @@ class Assessment(Timestamped):
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
     phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, default=Phase.SETUP)
+    language = models.CharField(
+        _("primary language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        blank=True,
+        help_text=_("The language the team writes in first (empty: the site's default language)."),
+    )
+    second_language = models.CharField(
+        _("second language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Optional: narratives, report sections and recommendations can be written in it too."),
+    )
     scale = models.JSONField(
         _("score scale"),
         default=default_scale,
@@ -107,6 +123,10 @@ class Assessment(Timestamped):
         return self.title
 
     def save(self, *args, **kwargs):
+        if not self.language:
+            self.language = settings.LANGUAGE_CODE
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "language"}
         if not self.time_zone:
             self.time_zone = default_time_zone(self.country_code)
             if kwargs.get("update_fields") is not None:
@@ -119,6 +139,31 @@ class Assessment(Timestamped):
             raise ValidationError({"scale": _("The scale needs 2 to 10 named levels.")})
         if not all(isinstance(level, str) and level.strip() for level in scale):
             raise ValidationError({"scale": _("Every level needs a name.")})
+        self.language = self.language or settings.LANGUAGE_CODE
+        if self.second_language and self.second_language == self.language:
+            raise ValidationError(
+                {"second_language": _("The second language must differ from the primary language.")}
+            )
+        self._check_language_change()
+
+    def _check_language_change(self):
+        # Second-language text is stored as "the second language": relabelling it would mislabel it.
+        if self.pk is None:
+            return
+        stored = Assessment.objects.filter(pk=self.pk).values("language", "second_language").first()
+        if stored is None or (stored["language"], stored["second_language"]) == (
+            self.language,
+            self.second_language,
+        ):
+            return
+        if has_second_text(self):
+            raise ValidationError(
+                {
+                    "second_language": _(
+                        "Text is already written in the second language; the languages cannot change now."
+                    )
+                }
+            )
 
     def get_absolute_url(self):
         return reverse("assessments:dashboard", kwargs={"code": self.code})
@@ -225,6 +270,9 @@ class Finding(Timestamped):
         _("no score because"), max_length=20, choices=SpecialScore.choices, blank=True
     )
     narrative = models.TextField(_("narrative evidence"), blank=True, help_text=_("Markdown."))
+    narrative_second = models.TextField(
+        _("narrative evidence (second language)"), blank=True, help_text=_("Markdown.")
+    )
     confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -287,6 +335,8 @@ class Finding(Timestamped):
             )
         if self.score is not None and self.special_score:
             raise ValidationError({"special_score": _("Give a score or a reason for no score, not both.")})
+        if self.assessment_id:
+            check_second_language(self, ["narrative"], self.assessment)
 
     def get_absolute_url(self):
         # The finding's page for every member, registered by the app that shows it (review).

@@ -28,3 +28,15 @@ class IndicatorKind(models.TextChoices):
 class Wording(models.TextChoices):
     VERIFIED = "verified", _("Verified against the publication")
     RECONSTRUCTED = "reconstructed", _("Reconstructed")
+
+
+class TranslationProvenance(models.TextChoices):
+    DRAFT = "draft", _("Draft translation")
+    VERIFIED = "verified", _("Verified translation")
+
+
+class CatalogueKind(models.TextChoices):
+    CATEGORY = "category", _("Category")
+    THEME = "theme", _("Theme")
+    QUESTION = "question", _("Question")
+    INDICATOR = "indicator", _("Indicator")

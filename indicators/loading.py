@@ -111,7 +111,7 @@ class Plan:
         )
 
 
-def read_table(source, format=None):
+def read_table(source, format=None, required=REQUIRED_COLUMNS):
     """Rows of a CSV or XLSX file (a path, or bytes with ``format``) as dicts, with their row number."""
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -121,7 +121,7 @@ def read_table(source, format=None):
         data = source
     format = (format or "csv").lower()
     try:
-        rows = read_sheet(data, format, REQUIRED_COLUMNS)
+        rows = read_sheet(data, format, required)
     except TableError as exc:
         if exc.missing:
             raise FrameworkFileError(

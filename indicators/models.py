@@ -2,7 +2,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from indicators.choices import CategoryCode, ContextGroup, IndicatorKind, Wording
+from indicators.choices import (
+    CatalogueKind,
+    CategoryCode,
+    ContextGroup,
+    IndicatorKind,
+    TranslationProvenance,
+    Wording,
+)
 from toolkit.models import Timestamped
 
 
@@ -151,3 +158,36 @@ class Indicator(Timestamped):
     @property
     def is_reconstructed(self):
         return self.wording == Wording.RECONSTRUCTED
+
+
+class CatalogueTranslation(Timestamped):
+    """One catalogue item's text in another language: a category's name, a theme's title, a question's or
+    an indicator's text. Loaded from ``fixtures/<edition>/indicators.<language>.csv`` or imported
+    (indicators/translations.py); pages show it when that language is active, else the English."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=10)
+    kind = models.CharField(_("kind"), max_length=10, choices=CatalogueKind.choices)
+    code = models.CharField(_("code"), max_length=12)
+    text = models.TextField(_("text"))
+    provenance = models.CharField(
+        _("provenance"),
+        max_length=10,
+        choices=TranslationProvenance.choices,
+        default=TranslationProvenance.DRAFT,
+    )
+
+    class Meta:
+        ordering = ["framework", "language", "kind", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "language", "kind", "code"], name="%(app_label)s_%(class)s_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.framework.code} {self.language} {self.code}"
+
+    @property
+    def is_draft(self):
+        return self.provenance == TranslationProvenance.DRAFT

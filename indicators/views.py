@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
-from indicators.choices import Wording
+from indicators.choices import CatalogueKind, Wording
 from indicators.models import Indicator
 from indicators.queries import framework_tree, frameworks_with_counts
+from indicators.translations import localise
 
 
 @login_required
@@ -20,6 +21,19 @@ def framework_detail(request, edition):
     core = request.GET.get("core") == "1"
     q = request.GET.get("q", "").strip()[:100]
     categories, shown = framework_tree(framework, core=core, q=q)
+    themes = [t for c in categories for t in c.shown_themes]
+    questions = [q for t in themes for q in t.shown_questions]
+    indicators = [i for q in questions for i in q.shown_indicators]
+    indicators += [i for c in categories for i in c.shown_contextual]
+    localise(
+        framework,
+        [
+            (CatalogueKind.CATEGORY, categories),
+            (CatalogueKind.THEME, themes),
+            (CatalogueKind.QUESTION, questions),
+            (CatalogueKind.INDICATOR, indicators),
+        ],
+    )
     return render(
         request,
         "indicators/framework_detail.html",
@@ -43,7 +57,17 @@ def indicator_detail(request, edition, code):
     )
     siblings = []
     if indicator.question_id:
-        siblings = indicator.question.indicators.exclude(pk=indicator.pk).order_by("order")
+        siblings = list(indicator.question.indicators.exclude(pk=indicator.pk).order_by("order"))
+    question = indicator.question
+    localise(
+        indicator.framework,
+        [
+            (CatalogueKind.CATEGORY, [indicator.category]),
+            (CatalogueKind.THEME, [question.theme] if question else []),
+            (CatalogueKind.QUESTION, [question] if question else []),
+            (CatalogueKind.INDICATOR, [indicator, *siblings]),
+        ],
+    )
     return render(
         request,
         "indicators/indicator_detail.html",

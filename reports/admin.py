@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from assessments.admin import AssessmentScopedMixin
+from assessments.admin.bilingual import BilingualAdminMixin
 from assessments.forms import ShortenedUploadNamesMixin
 from assessments.models import Finding
 from assessments.rules import Perm
@@ -15,7 +16,7 @@ from indicators.models import Category
 from reports.models import Recommendation, Report, ReportSection
 
 
-class AssessmentScopedAdmin(AssessmentScopedMixin, admin.ModelAdmin):
+class AssessmentScopedAdmin(BilingualAdminMixin, AssessmentScopedMixin, admin.ModelAdmin):
     """Report content: readable by members, written by those who may ``Perm.EDIT_REPORT``."""
 
     edit_perm = Perm.EDIT_REPORT
@@ -32,13 +33,16 @@ class ReportForm(ShortenedUploadNamesMixin, forms.ModelForm):
 @admin.register(Report)
 class ReportAdmin(AssessmentScopedAdmin):
     form = ReportForm
+    bilingual_fields = ("title", "subtitle")
     list_display = ["__str__", "assessment", "report_date", "updated"]
     list_filter = ["assessment__code"]
     fields = [
         "assessment",
         "title",
+        "title_second",
         "local_title",
         "subtitle",
+        "subtitle_second",
         "series",
         "scope_note",
         "report_date",
@@ -63,9 +67,10 @@ class ReportAdmin(AssessmentScopedAdmin):
 
 @admin.register(ReportSection)
 class ReportSectionAdmin(AssessmentScopedAdmin):
+    bilingual_fields = ("body",)
     list_display = ["kind", "assessment", "updated"]
     list_filter = ["assessment__code", "kind"]
-    fields = ["assessment", "kind", "body"]
+    fields = ["assessment", "kind", "body", "body_second"]
     formfield_overrides = {}
 
     def save_model(self, request, obj, form, change):
@@ -79,15 +84,24 @@ class ReportSectionAdmin(AssessmentScopedAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "body":
-            field.widget = forms.Textarea(attrs={"rows": 22, "cols": 100})
+        if db_field.name in ("body", "body_second"):
+            field.widget = forms.Textarea(attrs={"rows": 22, "cols": 60})
         return field
 
 
 class RecommendationForm(forms.ModelForm):
     class Meta:
         model = Recommendation
-        fields = ["assessment", "stakeholder_group", "text", "priority", "order", "categories", "findings"]
+        fields = [
+            "assessment",
+            "stakeholder_group",
+            "text",
+            "text_second",
+            "priority",
+            "order",
+            "categories",
+            "findings",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,6 +129,7 @@ class RecommendationForm(forms.ModelForm):
 @admin.register(Recommendation)
 class RecommendationAdmin(AssessmentScopedAdmin):
     form = RecommendationForm
+    bilingual_fields = ("text",)
     list_display = ["text", "stakeholder_group", "priority", "order", "assessment"]
     list_editable = ["priority", "order"]
     list_filter = ["assessment__code", "stakeholder_group", "priority", "categories__code"]

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from assessments import links
+from assessments.languages import register_bilingual
 
 
 class ReportsConfig(AppConfig):
@@ -20,3 +21,6 @@ class ReportsConfig(AppConfig):
             lambda code: reverse("reports:write", args=[code]),
             order=21,
         )
+        register_bilingual(self.get_model("Report"), ["title", "subtitle"])
+        register_bilingual(self.get_model("ReportSection"), ["body"])
+        register_bilingual(self.get_model("Recommendation"), ["text"])

@@ -11,9 +11,11 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from assessments.chart import category_chart
 from assessments.choices import StakeholderGroup
+from assessments.languages import shown
 from assessments.progress import Change
 from assessments.progress import progress as assessment_progress
 from assessments.scopes import describe_scope
@@ -27,12 +29,12 @@ from reports.queries import findings_for_report, recommendations_for, report_for
 CATEGORY_ORDER = ["R", "O", "A", "M", "X", "C"]
 # Short headings as in the published report ("R – Rights").
 CATEGORY_HEADINGS = {
-    "R": "R – Rights",
-    "O": "O – Openness",
-    "A": "A – Access",
-    "M": "M – Multistakeholder",
-    "X": "X – Cross-cutting issues",
-    "C": "Contextual indicators",
+    "R": _lazy("R – Rights"),
+    "O": _lazy("O – Openness"),
+    "A": _lazy("A – Access"),
+    "M": _lazy("M – Multistakeholder"),
+    "X": _lazy("X – Cross-cutting issues"),
+    "C": _lazy("Contextual indicators"),
 }
 
 
@@ -65,10 +67,15 @@ class Content:
     findings: list  # in scope, indicator order, with has_evidence, report_sources, …
     recommendations: list
     media: ReportMedia
+    language: str = "en"
+
+    def in_language(self, obj, field):
+        """``field`` of ``obj`` in the report's language, else in the assessment's other language."""
+        return shown(obj, field, self.assessment, self.language).text
 
     def section(self, kind):
         s = self.sections.get(kind)
-        return markdown(s.body, self.media, SectionKind(kind).label) if s else ""
+        return markdown(self.in_language(s, "body"), self.media, SectionKind(kind).label) if s else ""
 
     def by_category(self):
         grouped = {}
@@ -77,22 +84,29 @@ class Content:
         return grouped
 
 
-def load(assessment):
+def load(assessment, language=None):
+    language = language or assessment.language
     sections = sections_for(assessment)
     findings = list(findings_for_report(assessment))
     recommendations = list(recommendations_for(assessment))
-    texts = [s.body for s in sections.values()] + [r.text for r in recommendations]
-    media = ReportMedia(assessment, texts + [f.narrative for f in findings])
+    for obj, name in [
+        *((s, "body") for s in sections.values()),
+        *((r, "text") for r in recommendations),
+        *((f, "narrative") for f in findings),
+    ]:
+        obj.report_source_text = shown(obj, name, assessment, language).text
+    texts = [obj.report_source_text for obj in [*sections.values(), *recommendations, *findings]]
+    media = ReportMedia(assessment, texts)
     for finding in findings:
         citations = list(finding.citations.all())
         points = list(finding.data_points.all())
-        finding.has_evidence = bool(finding.narrative.strip() or citations or points)
+        finding.has_evidence = bool(finding.report_source_text.strip() or citations or points)
         finding.report_sources = [text(c.source) + (f", {c.locator}" if c.locator else "") for c in citations]
         finding.report_points = [text(p) for p in points]
         finding.report_score = (
             text(finding.score_display) if (finding.score or finding.special_score) else "–"
         )
-    return Content(assessment, report_for(assessment), sections, findings, recommendations, media)
+    return Content(assessment, report_for(assessment), sections, findings, recommendations, media, language)
 
 
 def intro(content):
@@ -148,7 +162,7 @@ def key_findings(content):
         body = content.section(CATEGORY_SECTIONS[code])
         if code == CategoryCode.CONTEXTUAL and not body and code not in by_category:
             continue
-        sections.append((f"sec-findings-{code}", code, CATEGORY_HEADINGS[code], body))
+        sections.append((f"sec-findings-{code}", code, str(CATEGORY_HEADINGS[code]), body))
     html = render_to_string(
         "reports/pdf/findings.html",
         {
@@ -199,7 +213,7 @@ def recommendations(content):
         )
         for n, r in enumerate(items, 1):
             where = _("Recommendation %(n)d to %(group)s") % {"n": n, "group": group.label}
-            r.report_text = markdown(r.text, content.media, where)
+            r.report_text = markdown(r.report_source_text, content.media, where)
             r.report_categories = [c.code for c in r.categories.all()]
         if items:
             groups.append((f"rec-{group.value}", group.label, items))
@@ -236,7 +250,7 @@ def annex(content):
             question = finding.indicator.question
             chunks.setdefault(question.theme if question else None, []).append(finding)
             where = _("Finding %(code)s") % {"code": finding.indicator.code}
-            finding.report_narrative = markdown(finding.narrative, content.media, where)
+            finding.report_narrative = markdown(finding.report_source_text, content.media, where)
         for n, (theme, chunk) in enumerate(chunks.items()):
             first = not chapters
             toc = [("sec-annex", _("Annex: Indicators in Scope"), 1)] if first else []
@@ -272,8 +286,8 @@ def front_context(content):
     parts = [*content.findings, *content.sections.values(), *content.recommendations, report]
     changes = [x.updated for x in parts if x.updated]
     return {
-        "title": text(report.display_title),
-        "subtitle": text(report.subtitle),
+        "title": text(report.title_in(content.language)),
+        "subtitle": text(content.in_language(report, "subtitle")),
         "local_title": text(report.local_title),
         "series": text(report.series),
         "scope_note": text(report.scope_note),

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from assessments.languages import languages
 from reports import chapters as builders
 from reports.chapters import markdown, text  # noqa: F401 (markdown: public, reports.document.markdown)
 from reports.extra import extra_chapters
@@ -34,6 +36,7 @@ class ReportDocument:
     short_title: str
     css: str
     media: ReportMedia = None
+    language: str = "en"
 
     @property
     def refused(self):
@@ -47,7 +50,12 @@ class ReportDocument:
         """A complete HTML document for one chapter (rendered on its own)."""
         return render_to_string(
             "reports/pdf/document.html",
-            {"css": self.css, "body": mark_safe(chapter.html), "body_class": "chapter-doc", "lang": "en"},
+            {
+                "css": self.css,
+                "body": mark_safe(chapter.html),
+                "body_class": "chapter-doc",
+                "lang": self.language,
+            },
         )
 
     def toc_entries(self):
@@ -57,6 +65,7 @@ class ReportDocument:
     def content_hash(self):
         """Over everything that goes into the PDF: chapter HTML, front matter, CSS, fonts, draft mark."""
         digest = hashlib.sha256(RENDER_VERSION.encode())
+        digest.update(f"lang={self.language}".encode())
         digest.update(self.css.encode())
         digest.update(font_fingerprint().encode())
         digest.update(repr(sorted((k, str(v)) for k, v in self.front_context.items())).encode())
@@ -77,33 +86,50 @@ def report_css():
     return CSS_FILE.read_text().replace("FONT_DIR", "roamx-asset:fonts")
 
 
-def build(assessment, *, with_progress=False):
-    """The report of ``assessment`` as HTML chapters (a fixed number of queries): one builder per chapter
-    (reports/chapters.py), in the published report's order. ``with_progress``: the chapter "Progress
-    since the previous assessment" follows the key findings (a round with a previous one only); its
-    HTML is part of the content hash and the chapter cache key, so the option keeps exports apart."""
-    content = builders.load(assessment)
-    extra = [builders.progress(content)] if with_progress and assessment.previous_id else []
-    chapters = [
-        builders.intro(content),
-        builders.key_findings(content),
-        *extra,
-        builders.recommendations(content),
-        builders.conclusion(content),
-        *extra_chapters(assessment),  # registered by apps above reports (reports/extra.py)
-        *builders.annex(content),
-    ]
-    country = assessment.country_name
-    return ReportDocument(
-        assessment=assessment,
-        report=content.report,
-        chapters=chapters,
-        front_context=builders.front_context(content),
-        is_draft=not assessment.is_validated,
-        short_title=text(_("Internet Universality ROAM-X assessment: %(country)s") % {"country": country}),
-        css=report_css(),
-        media=content.media,
-    )
+def report_language(assessment, language=None):
+    """``language`` if the assessment has it, else its primary language; ValueError for one it lacks."""
+    if not language:
+        return assessment.language
+    if language not in languages(assessment):
+        raise ValueError(language)
+    return language
+
+
+def build(assessment, language=None, *, with_progress=False):
+    """The report of ``assessment`` in ``language`` (one of its languages; default: the primary) as HTML
+    chapters (a fixed number of queries): one builder per chapter (reports/chapters.py), in the published
+    report's order. Headings, labels and dates are rendered with that language active; each text is the
+    one written in it, else the other language's (assessments.languages.shown). ``with_progress``: the
+    chapter "Progress since the previous assessment" follows the key findings (a round with a previous
+    one only); its HTML is part of the content hash and the chapter cache key, so the option keeps
+    exports apart."""
+    language = report_language(assessment, language)
+    with translation.override(language):
+        content = builders.load(assessment, language)
+        extra = [builders.progress(content)] if with_progress and assessment.previous_id else []
+        chapters = [
+            builders.intro(content),
+            builders.key_findings(content),
+            *extra,
+            builders.recommendations(content),
+            builders.conclusion(content),
+            *extra_chapters(assessment),  # registered by apps above reports (reports/extra.py)
+            *builders.annex(content),
+        ]
+        country = assessment.country_name
+        return ReportDocument(
+            assessment=assessment,
+            report=content.report,
+            chapters=chapters,
+            front_context=builders.front_context(content),
+            is_draft=not assessment.is_validated,
+            short_title=text(
+                _("Internet Universality ROAM-X assessment: %(country)s") % {"country": country}
+            ),
+            css=report_css(),
+            media=content.media,
+            language=language,
+        )
 
 
 def front_html(doc, numbers=None):
@@ -115,12 +141,18 @@ def front_html(doc, numbers=None):
     ]
     context = dict(doc.front_context)
     context.update({"toc": entries, "literal_numbers": numbers is not None, "is_draft": doc.is_draft})
-    return render_to_string("reports/pdf/front.html", context)
+    with translation.override(doc.language):
+        return render_to_string("reports/pdf/front.html", context)
 
 
 def single_document(doc):
     """The whole report as one HTML document: the HTML preview and the one-pass render."""
     body = front_html(doc) + "".join(f'<div class="chapter">{chapter.html}</div>' for chapter in doc.chapters)
+    with translation.override(doc.language):
+        return _single(doc, body)
+
+
+def _single(doc, body):
     return render_to_string(
         "reports/pdf/document.html",
         {
@@ -129,6 +161,6 @@ def single_document(doc):
             "body_class": "single-doc" + (" draft" if doc.is_draft else ""),
             "short_title": doc.short_title,
             "is_draft": doc.is_draft,
-            "lang": "en",
+            "lang": doc.language,
         },
     )

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import StakeholderGroup
+from assessments.languages import check_second_language, shown
 from assessments.models import Assessment, Finding
 from assessments.timezones import show
 from assessments.uploads import safe_suffix
@@ -38,6 +39,8 @@ class Report(Timestamped):
     subtitle = models.CharField(
         _("subtitle"), max_length=300, default="Using UNESCO's Internet Universality ROAM-X Indicators"
     )
+    title_second = models.CharField(_("title (second language)"), max_length=300, blank=True)
+    subtitle_second = models.CharField(_("subtitle (second language)"), max_length=300, blank=True)
     local_title = models.CharField(
         _("title in the national language"), max_length=300, blank=True, help_text=_("e.g. in Khmer.")
     )
@@ -64,11 +67,23 @@ class Report(Timestamped):
     def __str__(self):
         return self.display_title
 
+    def clean(self):
+        if self.assessment_id:
+            check_second_language(self, ["title", "subtitle"], self.assessment)
+
     @property
     def display_title(self):
-        return self.title or _(
-            "Key findings and recommendations of assessing Internet development in %(country)s"
-        ) % {"country": self.assessment.country_name}
+        """The title in the primary language (the plain field), else the default."""
+        return self.title or self.default_title()
+
+    def default_title(self):
+        return _("Key findings and recommendations of assessing Internet development in %(country)s") % {
+            "country": self.assessment.country_name
+        }
+
+    def title_in(self, language):
+        """The title in ``language`` (one of the assessment's), else the other's, else the default."""
+        return shown(self, "title", self.assessment, language).text or self.default_title()
 
 
 class ReportSection(Timestamped):
@@ -79,6 +94,7 @@ class ReportSection(Timestamped):
     )
     kind = models.CharField(_("section"), max_length=30, choices=SectionKind.choices)
     body = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
+    body_second = models.TextField(_("text (second language)"), blank=True, help_text=_("Markdown."))
     order = models.PositiveSmallIntegerField(default=0, editable=False, verbose_name=_("order"))
     # Raised by every save through reports.workspace.save_section: a stale save is refused, as for findings.
     version = models.PositiveIntegerField(default=0, editable=False)
@@ -99,6 +115,10 @@ class ReportSection(Timestamped):
     def __str__(self):
         return f"{self.get_kind_display()} ({self.assessment.code})"
 
+    def clean(self):
+        if self.assessment_id:
+            check_second_language(self, ["body"], self.assessment)
+
     def save(self, *args, **kwargs):
         self.order = SECTION_ORDER.index(SectionKind(self.kind))
         super().save(*args, **kwargs)
@@ -114,6 +134,9 @@ class Recommendation(Timestamped):
         _("stakeholder group"), max_length=20, choices=StakeholderGroup.choices
     )
     text = models.TextField(_("recommendation"), help_text=_("Markdown (one paragraph)."))
+    text_second = models.TextField(
+        _("recommendation (second language)"), blank=True, help_text=_("Markdown (one paragraph).")
+    )
     categories = models.ManyToManyField(
         Category, blank=True, related_name="recommendations", verbose_name=_("categories")
     )
@@ -132,6 +155,10 @@ class Recommendation(Timestamped):
 
     def __str__(self):
         return f"{self.get_stakeholder_group_display()}: {self.text[:60]}"
+
+    def clean(self):
+        if self.assessment_id:
+            check_second_language(self, ["text"], self.assessment)
 
 
 # The error recorded on an export whose worker died (reports.worker.fail_stale_exports).
@@ -164,6 +191,7 @@ class ReportExport(Timestamped):
     progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
     stage = models.CharField(max_length=200, blank=True, verbose_name=_("stage"))
     content_hash = models.CharField(max_length=64, db_index=True, verbose_name=_("content hash"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     is_draft = models.BooleanField(default=True, verbose_name=_("is draft"))
     # The optional chapter "Progress since the previous assessment" (a later round only).
     with_progress = models.BooleanField(_("with the progress chapter"), default=False)

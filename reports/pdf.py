@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import pikepdf
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from reports import document as report_document
@@ -113,6 +114,8 @@ def _render_all(doc, items, use_cache, progress=None):
     then never holds a layout in memory. Returns ``([Rendered], number rendered)`` in ``items`` order.
     """
     hashes = [_hash(html) for _key, html in items]
+    # Each language caches on its own: a Khmer render never evicts the English chapters, nor reuses them.
+    items = [(f"{doc.language}:{key}", html) for key, html in items]
     cached = {}
     if use_cache:
         cached = {
@@ -180,7 +183,7 @@ def front_document(doc, numbers=None):
             "css": doc.css,
             "body": report_document.front_html(doc, numbers),
             "body_class": "front-doc",
-            "lang": "en",
+            "lang": doc.language,
         },
     )
 
@@ -260,7 +263,12 @@ def _join(doc, front, chapters, overlay):
 
 
 def render_report(doc, progress=None, use_cache=True):
-    """The assembled PDF of a ``reports.document.ReportDocument``."""
+    """The assembled PDF of a ``reports.document.ReportDocument``, its labels in the document's language."""
+    with translation.override(doc.language):
+        return _render_report(doc, progress, use_cache)
+
+
+def _render_report(doc, progress, use_cache):
     started = time.perf_counter()
     chapters, rendered = render_chapters(doc, progress, use_cache)
     # The front matter (cover, contents) decides every later page number by its length, and the overlay

@@ -1,9 +1,11 @@
 """The writes of the reports app that people start: export requests (the render itself is
 reports/worker.py, run by the background task in reports/tasks.py)."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assessments.languages import languages
 from assessments.rules import Perm, check
 from reports import document
 from reports.choices import ACTIVE, ExportFormat, ExportStatus
@@ -12,10 +14,15 @@ from reports.tasks import render_export
 from reports.worker import fail_stale_exports
 
 
-def latest_export_for_content(assessment, content_hash, fmt=ExportFormat.PDF):
+def latest_export_for_content(assessment, content_hash, fmt=ExportFormat.PDF, language=None):
+    language = language or assessment.language
     return (
         ReportExport.objects.filter(
-            assessment=assessment, content_hash=content_hash, status=ExportStatus.DONE, format=fmt
+            assessment=assessment,
+            content_hash=content_hash,
+            status=ExportStatus.DONE,
+            format=fmt,
+            language=language,
         )
         .exclude(file="")
         .order_by("-finished")
@@ -23,24 +30,35 @@ def latest_export_for_content(assessment, content_hash, fmt=ExportFormat.PDF):
     )
 
 
-def request_export(assessment, *, by, fmt=ExportFormat.PDF, with_progress=False):
-    """Start an export as PDF or Word (``fmt``), or return the finished one of that format whose content
-    is the same (nothing renders again): both formats are cached on the same content hash.
+def request_export(assessment, *, by, fmt=ExportFormat.PDF, language=None, with_progress=False):
+    """Start an export as PDF or Word (``fmt``) in ``language`` (one of the assessment's; default its
+    primary), or return the finished one of that format and language whose content is the same (nothing
+    renders again): both formats are cached on the same content hash.
 
     Returns (export, reused). The doors check access first; ``by``'s permission is checked again here.
+    A language the assessment does not have is a ValidationError on ``language``.
     """
     check(by, assessment, Perm.EXPORT)
+    try:
+        language = document.report_language(assessment, language)
+    except ValueError:
+        raise ValidationError(
+            {
+                "language": _("The report can be exported in the assessment's languages only: %(codes)s.")
+                % {"codes": ", ".join(languages(assessment))}
+            }
+        ) from None
     # A POST: the lost export of this content must not be handed out again as "already running".
     fail_stale_exports(assessment)
     with_progress = bool(with_progress and assessment.previous_id)
-    doc = document.build(assessment, with_progress=with_progress)
+    doc = document.build(assessment, language, with_progress=with_progress)
     digest = doc.content_hash
     fmt = ExportFormat(fmt)
-    existing = latest_export_for_content(assessment, digest, fmt)
+    existing = latest_export_for_content(assessment, digest, fmt, language)
     if existing:
         return existing, True
     running = ReportExport.objects.filter(
-        assessment=assessment, content_hash=digest, status__in=ACTIVE, format=fmt
+        assessment=assessment, content_hash=digest, status__in=ACTIVE, format=fmt, language=language
     ).first()
     if running:
         return running, True
@@ -50,6 +68,7 @@ def request_export(assessment, *, by, fmt=ExportFormat.PDF, with_progress=False)
             requested_by=by,
             format=fmt,
             content_hash=digest,
+            language=language,
             is_draft=doc.is_draft,
             with_progress=with_progress,
             stage=_("Waiting for the worker"),

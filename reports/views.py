@@ -7,6 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments.languages import language_name, languages
 from assessments.rules import Perm, get_assessment_for, perms_for
 from reports import document
 from reports.choices import SECTION_ORDER, ExportFormat, ExportStatus
@@ -33,6 +34,7 @@ def report_page(request, code):
             "exports": exports,
             "active": active,
             "can_export": Perm.EXPORT in perms,
+            "export_languages": [(code, language_name(code)) for code in languages(assessment)],
             "can_download": Perm.DOWNLOAD in perms,
             "can_edit": Perm.EDIT_REPORT in perms and request.user.is_staff,
         },
@@ -43,7 +45,12 @@ def report_page(request, code):
 def preview(request, code):
     """The report as HTML, from the same templates as the PDF."""
     assessment = get_assessment_for(request.user, code, Perm.VIEW)
-    doc = document.build(assessment, with_progress=request.GET.get("progress") == "1")
+    lang = request.GET.get("lang")
+    doc = document.build(
+        assessment,
+        lang if lang in languages(assessment) else None,
+        with_progress=request.GET.get("progress") == "1",
+    )
     body = document.front_html(doc) + "".join(
         f'<div class="chapter">{chapter.html}</div>' for chapter in doc.chapters
     )
@@ -64,8 +71,16 @@ def export(request, code):
     if fmt not in ExportFormat.values:
         messages.error(request, _("Choose PDF or Word."))
         return redirect("reports:report", code=assessment.code)
+    language = request.POST.get("language") or None
+    if language not in (None, *languages(assessment)):
+        messages.error(request, _("The report can be exported in the assessment's languages only."))
+        return redirect("reports:report", code=assessment.code)
     export, reused = request_export(
-        assessment, by=request.user, fmt=fmt, with_progress=request.POST.get("with_progress") == "1"
+        assessment,
+        by=request.user,
+        fmt=fmt,
+        language=language,
+        with_progress=request.POST.get("with_progress") == "1",
     )
     if reused and export.status == ExportStatus.DONE:
         messages.success(

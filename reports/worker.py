@@ -81,7 +81,7 @@ def run_export(export):
     # This export has just moved, so it is not stale; others whose worker died are failed now.
     fail_stale_exports()
     try:
-        doc = document.build(export.assessment, with_progress=export.with_progress)
+        doc = document.build(export.assessment, export.language or None, with_progress=export.with_progress)
 
         def progress(done, total):
             set_progress(
@@ -126,7 +126,7 @@ def run_word_export(export):
     fail_stale_exports()
     try:
         started = time.perf_counter()
-        doc = document.build(export.assessment)
+        doc = document.build(export.assessment, export.language or None, with_progress=export.with_progress)
         set_progress(export, 30, _("Writing the Word file"))
         data = render_docx(doc)
         with transaction.atomic():

@@ -17,6 +17,7 @@ result is cleaned once more by nh3 with a short allow-list (no style, no link, n
 with a source the policy issued for a figure of this very text).
 """
 
+import io
 import re
 import unicodedata
 from xml.etree.ElementTree import Element
@@ -215,7 +216,11 @@ class Sanitiser:
 
     def html(self, markdown_text):
         html = md.markdown(markdown_text or "", extensions=["extra", "sane_lists"], output_format="html")
-        body = tinyhtml5.parse("<!doctype html><body>" + html, namespace_html_elements=False).find("body")
+        # A stream, not a str: tinyhtml5 takes a short str for a file path and stats it, which fails
+        # (ENAMETOOLONG) for a short Khmer paragraph — under 200 characters but over 255 bytes.
+        body = tinyhtml5.parse(
+            io.StringIO("<!doctype html><body>" + html), namespace_html_elements=False
+        ).find("body")
         self.walk(body)
         out = [escape(body.text or "")] + [_serialise(child) for child in body]
         # The schemes of the figures' keys (e.g. roamx-attachment: for the PDF) are allowed for them only.

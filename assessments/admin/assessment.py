@@ -58,6 +58,7 @@ class AssessmentAdmin(AssessmentScopedMixin, admin.ModelAdmin):
     readonly_fields = ["created", "updated", "created_by", "scope_summary", "previous"]
     fieldsets = [
         (None, {"fields": ["code", "title", ("country_code", "country_name"), "time_zone", "framework"]}),
+        (gettext_lazy("Languages"), {"fields": [("language", "second_language")]}),
         (
             gettext_lazy("Scope and timing"),
             {"fields": ["scope", "scope_summary", ("period_start", "period_end"), "phase", "previous"]},

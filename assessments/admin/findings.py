@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from assessments.admin.actions import FindingActionsMixin
+from assessments.admin.bilingual import BilingualAdminMixin
 from assessments.admin.filters import FINDING_FILTERS, ArchivedFilter, AssessmentFilter
 from assessments.admin.inlines import AttachmentInline, CitationInline, DataPointInline
 from assessments.admin.scoped import AssessmentScopedMixin
@@ -24,14 +25,17 @@ from assessments.uploads import StorageFailed, store_upload
 
 
 @admin.register(Finding)
-class FindingAdmin(SpreadsheetViewsMixin, FindingActionsMixin, AssessmentScopedMixin, SimpleHistoryAdmin):
+class FindingAdmin(
+    BilingualAdminMixin, SpreadsheetViewsMixin, FindingActionsMixin, AssessmentScopedMixin, SimpleHistoryAdmin
+):
+    bilingual_fields = ("narrative",)
     form = FindingAdminForm
     change_form_template = "admin/assessments/finding/change_form.html"
     change_list_template = "admin/assessments/finding/change_list.html"
     list_display = ["code", "indicator_text", "status_badge", "score_display", "assignee", "updated"]
     list_display_links = ["code", "indicator_text"]
     list_filter = [*FINDING_FILTERS, ArchivedFilter, AssessmentFilter]
-    search_fields = ["indicator__code", "indicator__text", "narrative"]
+    search_fields = ["indicator__code", "indicator__text", "narrative", "narrative_second"]
     list_select_related = ["indicator", "assessment", "assignee"]
     ordering = ["assessment", "indicator__order"]
     list_per_page = 50
@@ -42,7 +46,11 @@ class FindingAdmin(SpreadsheetViewsMixin, FindingActionsMixin, AssessmentScopedM
         # An exact code ("R.4.1") should not also match R.4.10; search codes exactly when they look like one.
         term = search_term.strip()
         if term and term[0].isalpha() and "." in term and " " not in term:
-            return queryset.filter(Q(indicator__code__iexact=term) | Q(narrative__icontains=term)), False
+            return queryset.filter(
+                Q(indicator__code__iexact=term)
+                | Q(narrative__icontains=term)
+                | Q(narrative_second__icontains=term)
+            ), False
         return super().get_search_results(request, queryset, search_term)
 
     # -- columns
@@ -90,7 +98,7 @@ class FindingAdmin(SpreadsheetViewsMixin, FindingActionsMixin, AssessmentScopedM
         main = ["status", ("score", "special_score"), "confidence", "narrative", ("assignee", "due_date")]
         if obj is not None and self.has_change_permission(request, obj):
             main += ["loaded_version", "overwrite_version"]
-        return [(None, {"fields": main})]
+        return [(None, {"fields": self.bilingual_layout(main, obj)})]
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -4,6 +4,7 @@ Writing a finding uses its own serializer (``FindingUpdateSerializer``): the cli
 changes plus the version it read, and the save goes through ``services.save_finding``.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,6 +12,7 @@ from rest_framework import serializers
 
 from assessments.choices import MAX_SCALE_LEVELS, Confidence, FindingStatus, Phase, Role, Scope, SpecialScore
 from assessments.fields import WebURLField
+from assessments.languages import SECOND
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
 from assessments.queries import evidence_members
 from indicators.models import Framework
@@ -22,6 +24,30 @@ TIME_ZONE_HELP = _(
 )
 
 
+def second_language_field(**kwargs):
+    """A ``<field>_second`` text: the same text in the assessment's second language (assessments.languages)."""
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=_("Markdown, in the assessment's second language; only when it has one."),
+        **kwargs,
+    )
+
+
+def validate_second_language(assessment, attrs):
+    """Second-language text is refused, field by field, on an assessment without a second language."""
+    if assessment.second_language:
+        return
+    errors = {
+        name: [_("This assessment has no second language; set one on the assessment first.")]
+        for name, value in attrs.items()
+        if name.endswith(SECOND) and isinstance(value, str) and value.strip()
+    }
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
     framework = serializers.CharField(source="framework.code", read_only=True)
     my_role = serializers.ChoiceField(
@@ -29,6 +55,15 @@ class AssessmentSerializer(serializers.ModelSerializer):
     )
     finding_count = serializers.IntegerField(read_only=True, help_text=_("Findings in the current scope."))
     url = serializers.HyperlinkedIdentityField(view_name="api:assessment-detail", lookup_field="code")
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, read_only=True, help_text=_("The primary language: plain text fields.")
+    )
+    second_language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        allow_blank=True,
+        read_only=True,
+        help_text=_('The second language ("": none): the `_second` text fields.'),
+    )
 
     class Meta:
         model = Assessment
@@ -39,6 +74,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "country_code",
             "country_name",
             "time_zone",
+            "language",
+            "second_language",
             "framework",
             "scope",
             "phase",
@@ -74,6 +111,8 @@ class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
             "country_code",
             "country_name",
             "time_zone",
+            "language",
+            "second_language",
             "framework",
             "scope",
             "phase",
@@ -87,6 +126,11 @@ class AssessmentCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer)
         start, end = attrs.get("period_start"), attrs.get("period_end")
         if start and end and end < start:
             raise serializers.ValidationError({"period_end": _("The period cannot end before it starts.")})
+        second = attrs.get("second_language")
+        if second and second == attrs.get("language", settings.LANGUAGE_CODE):
+            raise serializers.ValidationError(
+                {"second_language": _("The second language must differ from the primary language.")}
+            )
         return attrs
 
 
@@ -151,6 +195,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "special_score",
             "confidence",
             "narrative",
+            "narrative_second",
             "assignee",
             "due_date",
             "version",
@@ -179,8 +224,13 @@ class FindingUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     special_score = serializers.ChoiceField(choices=SpecialScore.choices, required=False, allow_blank=True)
     confidence = serializers.ChoiceField(choices=Confidence.choices, required=False, allow_blank=True)
     narrative = serializers.CharField(
-        required=False, allow_blank=True, max_length=100_000, trim_whitespace=False
+        required=False,
+        allow_blank=True,
+        max_length=100_000,
+        trim_whitespace=False,
+        help_text=_("Markdown, in the assessment's primary language."),
     )
+    narrative_second = second_language_field(max_length=100_000)
     assignee = AssigneeField(required=False, allow_null=True)
     due_date = serializers.DateField(required=False, allow_null=True)
 
@@ -193,6 +243,7 @@ class FindingUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         return score
 
     def validate(self, attrs):
+        validate_second_language(self.context["assessment"], attrs)
         if attrs.get("score") is not None and attrs.get("special_score"):
             raise serializers.ValidationError(
                 {"special_score": _("Give a score or a reason for no score, not both.")}

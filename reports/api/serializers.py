@@ -1,13 +1,15 @@
 """Report content (sections, recommendations) and exports."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from assessments.api.serializers import FindingCodeField
+from assessments.api.serializers import FindingCodeField, second_language_field, validate_second_language
 from assessments.choices import StakeholderGroup
+from assessments.languages import languages
 from indicators.models import Category
-from reports.choices import ExportStatus, Priority, SectionKind
+from reports.choices import ExportFormat, ExportStatus, Priority, SectionKind
 from reports.models import Recommendation, ReportExport, ReportSection
 from toolkit.rest import StrictFieldsMixin
 
@@ -17,14 +19,23 @@ MAX_TEXT = 100_000
 class ReportSectionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=SectionKind.choices, help_text=_("Which section; one of each."))
     body = serializers.CharField(
-        allow_blank=True, required=False, max_length=MAX_TEXT, trim_whitespace=False, help_text=_("Markdown.")
+        allow_blank=True,
+        required=False,
+        max_length=MAX_TEXT,
+        trim_whitespace=False,
+        help_text=_("Markdown, in the assessment's primary language."),
     )
+    body_second = second_language_field(max_length=MAX_TEXT)
 
     class Meta:
         model = ReportSection
-        fields = ["kind", "body", "order", "created", "updated"]
+        fields = ["kind", "body", "body_second", "order", "created", "updated"]
         read_only_fields = ["order", "created", "updated"]
         validators = []  # validate_kind says which field is wrong instead of DRF's generic unique-set message
+
+    def validate(self, attrs):
+        validate_second_language(self.context["assessment"], attrs)
+        return attrs
 
     def validate_kind(self, kind):
         if self.instance is not None and kind != self.instance.kind:
@@ -52,7 +63,10 @@ class CategoryCodeField(serializers.SlugRelatedField):
 
 class RecommendationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     stakeholder_group = serializers.ChoiceField(choices=StakeholderGroup.choices)
-    text = serializers.CharField(max_length=MAX_TEXT, help_text=_("Markdown (one paragraph)."))
+    text = serializers.CharField(
+        max_length=MAX_TEXT, help_text=_("Markdown (one paragraph), in the assessment's primary language.")
+    )
+    text_second = second_language_field(max_length=MAX_TEXT)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)
     order = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
     categories = CategoryCodeField(many=True, required=False, help_text=_('Category codes, e.g. ["A", "X"].'))
@@ -66,6 +80,7 @@ class RecommendationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "id",
             "stakeholder_group",
             "text",
+            "text_second",
             "priority",
             "order",
             "categories",
@@ -75,14 +90,47 @@ class RecommendationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created", "updated"]
 
+    def validate(self, attrs):
+        validate_second_language(self.context["assessment"], attrs)
+        return attrs
+
 
 class RefusedSerializer(serializers.Serializer):
     where = serializers.CharField(read_only=True, help_text=_("The section, recommendation or finding."))
     url = serializers.CharField(read_only=True, help_text=_("The address it named, cleaned."))
 
 
+class ExportRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Starting an export: nothing (a PDF in the primary language), or e.g.
+    ``{"language": "km", "format": "docx", "with_progress": true}``."""
+
+    format = serializers.ChoiceField(
+        choices=ExportFormat.choices, required=False, help_text=_("`pdf` (default) or `docx` (Word).")
+    )
+    with_progress = serializers.BooleanField(
+        required=False,
+        help_text=_("Add the chapter “Progress since the previous assessment” (a later round only)."),
+    )
+
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_(
+            "One of the assessment's languages (its `language` or `second_language`); default: primary."
+        ),
+    )
+
+    def validate_language(self, language):
+        if language not in languages(self.context["assessment"]):
+            raise serializers.ValidationError(_("This assessment is not written in that language."))
+        return language
+
+
 class ReportExportSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=ExportStatus.choices, read_only=True)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, read_only=True, allow_blank=True, help_text=_("The PDF's language.")
+    )
     requested_by = serializers.CharField(
         source="requested_by.username", read_only=True, allow_null=True, default=None
     )
@@ -105,6 +153,7 @@ class ReportExportSerializer(serializers.ModelSerializer):
             "status",
             "progress",
             "stage",
+            "language",
             "is_draft",
             "requested_by",
             "created",

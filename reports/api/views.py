@@ -15,13 +15,18 @@ from rest_framework.response import Response
 
 from assessments.api.scoped import AssessmentScopedMixin
 from assessments.rules import Perm
-from reports.api.serializers import RecommendationSerializer, ReportExportSerializer, ReportSectionSerializer
-from reports.choices import SectionKind
+from reports.api.serializers import (
+    ExportRequestSerializer,
+    RecommendationSerializer,
+    ReportExportSerializer,
+    ReportSectionSerializer,
+)
+from reports.choices import ExportFormat, SectionKind
 from reports.downloads import export_response
 from reports.models import Recommendation, ReportExport, ReportSection
 from reports.queries import exports_for, recommendations_for
 from reports.services import request_export
-from toolkit.rest import ID, NoBodySerializer, SkipUnchangedUpdateMixin
+from toolkit.rest import ID, SkipUnchangedUpdateMixin
 
 
 class ReportSectionViewSet(AssessmentScopedMixin, SkipUnchangedUpdateMixin, viewsets.ModelViewSet):
@@ -79,7 +84,7 @@ class ReportExportViewSet(
         return exports_for(self.assessment).order_by("-created", "-pk")
 
     @extend_schema(
-        request=None,
+        request=ExportRequestSerializer,
         responses={
             200: OpenApiResponse(
                 ReportExportSerializer, description=_("Unchanged content: the existing export.")
@@ -90,8 +95,15 @@ class ReportExportViewSet(
     def create(self, request, *args, **kwargs):
         """Start an export. While the content is unchanged, the finished (or running) export is returned
         (200) and nothing renders again; otherwise a new one is queued (201). Follow its ``status``."""
-        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
-        export, reused = request_export(self.assessment, by=request.user)
+        body = ExportRequestSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        export, reused = request_export(
+            self.assessment,
+            by=request.user,
+            fmt=body.validated_data.get("format", ExportFormat.PDF),
+            language=body.validated_data.get("language"),
+            with_progress=body.validated_data.get("with_progress", False),
+        )
         export = self.get_queryset().get(pk=export.pk)
         code = status.HTTP_200_OK if reused else status.HTTP_201_CREATED
         return Response(self.get_serializer(export).data, status=code)

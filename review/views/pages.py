@@ -16,6 +16,7 @@ from assessments.services import EditConflict, allowed_transitions
 from review import queries, services
 from review.choices import Disposition, Verdict
 from review.forms import CommentForm, PreferenceForm, ResolveForm, ReviseForm, VoteForm
+from review.languages import reading_language, show_in
 from review.models import NotificationPreference
 from review.rendering import AttachmentFigures, normalise_newlines, word_diff
 from review.views import comments, validation
@@ -116,7 +117,10 @@ def finding_context(request, assessment, finding, bound):
     queries.mark_changes(finding, seen)
     roots, all_comments = queries.thread(finding)
     votes = queries.votes_on(finding)
+    language, switch = reading_language(request, assessment)
+    show_in([finding], "narrative", assessment, language)
     context = {
+        "switch": switch,
         "assessment": assessment,
         "finding": finding,
         "indicator": finding.indicator,
@@ -137,7 +141,7 @@ def finding_context(request, assessment, finding, bound):
         "resolve_form": ResolveForm(),
         "vote_form": VoteForm(),
         "dispositions": Disposition.choices,
-        "figures": AttachmentFigures(assessment, [finding.narrative]),
+        "figures": AttachmentFigures(assessment, [finding.shown.text]),
         "can_mark_endorsed": FindingStatus.ENDORSED in allowed_transitions(finding.status),
     }
     if Perm.EDIT_EVIDENCE in perms:

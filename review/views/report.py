@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments.rules import Perm, check, get_assessment_for
 from review import queries, targets
 from review.choices import Disposition
+from review.languages import reading_language, show_in
 from review.rendering import AttachmentFigures
 from review.views import comments
 from review.views.base import Bound, perm_flags, run_action
@@ -24,6 +25,9 @@ def _render(request, assessment, *, bound=None, bound_target=None):
     sections, groups = queries.report_content(assessment)
     recommendations = [r for g in groups for r in g["recommendations"]]
     items = [*sections, *recommendations]
+    language, switch = reading_language(request, assessment)
+    show_in(sections, "body", assessment, language)
+    show_in(recommendations, "text", assessment, language)
     for obj in items:
         obj.post_url = reverse(
             "review:report_comment",
@@ -45,9 +49,8 @@ def _render(request, assessment, *, bound=None, bound_target=None):
         "can_edit_content": Perm.EDIT_REPORT in perms and request.user.is_staff,
         "now": timezone.now(),
         "dispositions": Disposition.choices,
-        "figures": AttachmentFigures(
-            assessment, [s.body for s in sections] + [r.text for r in recommendations]
-        ),
+        "figures": AttachmentFigures(assessment, [obj.shown.text for obj in items]),
+        "switch": switch,
     }
     return render(request, "review/report.html", context, status=400 if bound else 200)
 

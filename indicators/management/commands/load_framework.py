@@ -1,9 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from indicators.loading import FrameworkFileError, load_edition
 from indicators.management.commands.framework_summary import format_summary
 from indicators.models import Framework
 from indicators.queries import summary
+from indicators.translations import load_translation, shipped_translations
 
 
 class Command(BaseCommand):
@@ -23,9 +25,26 @@ class Command(BaseCommand):
         )
         parser.add_argument("--verbose-changes", action="store_true", help="list every code's outcome")
 
+    def _translations(self, edition, dry_run):
+        framework = Framework.objects.filter(code=edition).first()
+        if framework is None:  # a dry run of a first load: the codes exist only in the file
+            return []
+        done = []
+        for language, path in shipped_translations(edition):
+            try:
+                plan = load_translation(framework, language, path, dry_run=dry_run)
+            except FrameworkFileError as exc:
+                raise FrameworkFileError([f"{path.name}: {error}" for error in exc.errors]) from exc
+            done.append((language, plan.summary()))
+        return done
+
     def handle(self, edition, file=None, dry_run=False, prune=False, verbose_changes=False, **options):
         try:
-            plan = load_edition(edition, prune=prune, dry_run=dry_run, path=file)
+            # The edition and its shipped translations (indicators.<language>.csv) load together: a
+            # refused translation leaves the edition as it was too.
+            with transaction.atomic():
+                plan = load_edition(edition, prune=prune, dry_run=dry_run, path=file)
+                translated = self._translations(edition, dry_run) if file is None else []
         except FrameworkFileError as exc:
             raise CommandError("The framework file was refused; nothing was changed.\n" + str(exc)) from exc
         for change in plan.changes:
@@ -42,6 +61,8 @@ class Command(BaseCommand):
             )
         verb = "Would load" if dry_run else "Loaded"
         self.stdout.write(f"{verb} {edition}: indicators {counts}.")
+        for language, summary_text in translated:
+            self.stdout.write(f"{verb} {edition} in {language}: {summary_text}.")
         if dry_run or not Framework.objects.filter(code=edition).exists():
             return
         self.stdout.write(format_summary(summary(Framework.objects.get(code=edition))))
