@@ -6,19 +6,28 @@ Every text that reaches the report passes through ``khmer.segment`` so Khmer lin
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from django.db.models import Count, Max, Sum
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Source
+from assessments.timezones import in_zone_of
+from indicators.models import Indicator
 from reports import chapters as builders
 from reports.chapters import markdown, text  # noqa: F401 (markdown: public, reports.document.markdown)
 from reports.media import ReportMedia
+from reports.models import Recommendation, Report, ReportSection
 
 APP_DIR = Path(__file__).resolve().parent
 FONT_DIR = APP_DIR / "fonts"
 CSS_FILE = APP_DIR / "pdf.css"
+TEMPLATE_DIR = APP_DIR / "templates" / "reports" / "pdf"
 # Bump when the rendering code changes in a way the templates and CSS do not show.
 RENDER_VERSION = "3"  # 2: Khmer lines carry /ActualText; 3: the fetcher serves only our resources
 
@@ -33,6 +42,7 @@ class ReportDocument:
     short_title: str
     css: str
     media: ReportMedia = None
+    content_hash: str = ""  # content_key(assessment), taken before the content was read
 
     @property
     def refused(self):
@@ -52,19 +62,62 @@ class ReportDocument:
     def toc_entries(self):
         return [entry for chapter in self.chapters for entry in chapter.toc]
 
-    @property
-    def content_hash(self):
-        """Over everything that goes into the PDF: chapter HTML, front matter, CSS, fonts, draft mark."""
-        digest = hashlib.sha256(RENDER_VERSION.encode())
-        digest.update(self.css.encode())
-        digest.update(font_fingerprint().encode())
-        digest.update(repr(sorted((k, str(v)) for k, v in self.front_context.items())).encode())
-        digest.update(f"{self.is_draft}|{self.short_title}".encode())
-        digest.update(render_to_string("reports/pdf/overlay.html", {"pages": [], "css": ""}).encode())
-        for chapter in self.chapters:
-            digest.update(f"\0{chapter.key}\0{chapter.title}\0".encode())
-            digest.update(chapter.html.encode())
-        return digest.hexdigest()
+
+def _rows(queryset, timestamps=True):
+    """Count, newest id, a sum of ids and the last change: an edit moves ``updated``, an addition the
+    count and the newest id, a removal the count and the sum."""
+    figures = {"n": Count("pk"), "last": Max("pk"), "ids": Sum("pk")}
+    if timestamps:
+        figures["changed"] = Max("updated")
+    return list(queryset.aggregate(**figures).values())
+
+
+def content_key(assessment):
+    """A digest of everything the report is made of, from the database's counters and timestamps and the
+    files that shape it (CSS, fonts, templates) — without building any HTML: the unchanged-content check
+    of an export press, a few small queries instead of the report's full build.
+
+    Every write of the rows the report reads sets their ``updated`` (``Timestamped``; findings also raise
+    their version through ``save_finding``), and additions and removals move the counts and ids. The
+    recommendations' categories and findings (many-to-many rows, which have no timestamp) count by their
+    ids. Also in it: the language, the current month (the cover's date when the report has none), the
+    draft state (the assessment's row) and ``RENDER_VERSION``.
+    """
+    findings = Finding.objects.filter(assessment=assessment)
+    recommendations = Recommendation.objects.filter(assessment=assessment)
+    with in_zone_of(assessment):
+        month = timezone.localdate().replace(day=1).isoformat()
+    parts = [
+        RENDER_VERSION,
+        get_language(),
+        month,
+        _static_fingerprint(),
+        Assessment.objects.filter(pk=assessment.pk).values_list("updated", "phase", "framework_id").first(),
+        _rows(Indicator.objects.filter(framework_id=assessment.framework_id)),
+        _rows(findings),
+        findings.aggregate(versions=Sum("version"))["versions"],
+        _rows(Citation.objects.filter(finding__assessment=assessment)),
+        _rows(DataPoint.objects.filter(finding__assessment=assessment)),
+        _rows(Attachment.objects.filter(finding__assessment=assessment)),
+        _rows(Source.objects.filter(assessment=assessment)),
+        _rows(Report.objects.filter(assessment=assessment)),
+        _rows(ReportSection.objects.filter(assessment=assessment)),
+        _rows(recommendations),
+        # Many-to-many rows have no timestamps; their ids are new with every link made.
+        _rows(Recommendation.categories.through.objects.filter(recommendation__assessment=assessment), False),
+        _rows(Recommendation.findings.through.objects.filter(recommendation__assessment=assessment), False),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _static_fingerprint():
+    """The CSS, the fonts and the PDF templates: files that change only with a deployment."""
+    digest = hashlib.sha256(CSS_FILE.read_bytes())
+    digest.update(font_fingerprint().encode())
+    for path in sorted(TEMPLATE_DIR.glob("*.html")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def font_fingerprint():
@@ -79,6 +132,7 @@ def report_css():
 def build(assessment):
     """The report of ``assessment`` as HTML chapters (a fixed number of queries): one builder per chapter
     (reports/chapters.py), in the published report's order."""
+    key = content_key(assessment)  # before reading: a change made meanwhile makes the next key differ
     content = builders.load(assessment)
     chapters = [
         builders.intro(content),
@@ -97,6 +151,7 @@ def build(assessment):
         short_title=text(_("Internet Universality ROAM-X assessment: %(country)s") % {"country": country}),
         css=report_css(),
         media=content.media,
+        content_hash=key,
     )
 
 

@@ -31,8 +31,8 @@ def request_export(assessment, *, by):
     check(by, assessment, Perm.EXPORT)
     # A POST: the lost export of this content must not be handed out again as "already running".
     fail_stale_exports(assessment)
-    doc = document.build(assessment)
-    digest = doc.content_hash
+    # The content's key from the database's counters: no HTML is built to find out nothing changed.
+    digest = document.content_key(assessment)
     existing = latest_export_for_content(assessment, digest)
     if existing:
         return existing, True
@@ -46,7 +46,7 @@ def request_export(assessment, *, by):
             assessment=assessment,
             requested_by=by,
             content_hash=digest,
-            is_draft=doc.is_draft,
+            is_draft=not assessment.is_validated,
             stage=_("Waiting for the worker"),
         )
         # Enqueue after commit, so the worker never looks for a row it cannot see yet.
