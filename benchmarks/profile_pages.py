@@ -2,8 +2,7 @@
 
 Run against a database holding the full-scope demo (``seed_demo --scope full``), e.g.
 ``DATABASE_URL=postgres://… .venv/bin/python benchmarks/profile_pages.py [name …]``. Prints, per page, the
-CPU time per request (time.process_time over N requests after a warm-up) and the number of queries, and
-writes a pyinstrument HTML profile to $PROFILE_DIR (default /tmp) when PROFILE=1.
+CPU time per request (time.process_time over N requests after a warm-up), and writes a pyinstrument HTML profile to $PROFILE_DIR (default /tmp) when PROFILE=1.
 """
 
 import os
@@ -25,9 +24,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from assessments.models import Finding  # noqa: E402
 
@@ -56,15 +53,11 @@ def main():
         for _ in range(3):
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(path)
         started = time.process_time()
         for _ in range(n):
             client.get(path)
         cpu = (time.process_time() - started) / n * 1000
-        print(
-            f"{name:10} {cpu:7.1f} ms CPU/request  {len(queries):3d} queries  load {os.getloadavg()[0]:.2f}"
-        )
+        print(f"{name:10} {cpu:7.1f} ms CPU/request  load {os.getloadavg()[0]:.2f}")
         if os.environ.get("PROFILE"):
             from pyinstrument import Profiler
 
