@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Source
 from assessments.timezones import in_zone_of
-from indicators.models import Indicator
+from indicators.models import Category, Indicator, Question, Theme
 from reports import chapters as builders
 from reports.chapters import markdown, text  # noqa: F401 (markdown: public, reports.document.markdown)
 from reports.media import ReportMedia
@@ -80,7 +80,7 @@ def content_key(assessment):
     Every write of the rows the report reads sets their ``updated`` (``Timestamped``; findings also raise
     their version through ``save_finding``), and additions and removals move the counts and ids. The
     recommendations' categories and findings (many-to-many rows, which have no timestamp) count by their
-    ids. Also in it: the language, the current month (the cover's date when the report has none), the
+    ids; the framework's catalogue by its rows. Also in it: the language, the current month (the cover's date when the report has none), the
     draft state (the assessment's row) and ``RENDER_VERSION``.
     """
     findings = Finding.objects.filter(assessment=assessment)
@@ -93,8 +93,9 @@ def content_key(assessment):
         month,
         _static_fingerprint(),
         Assessment.objects.filter(pk=assessment.pk).values_list("updated", "phase", "framework_id").first(),
-        _rows(Indicator.objects.filter(framework_id=assessment.framework_id)),
+        _catalogue(assessment.framework_id),
         _rows(findings),
+        _rows(findings.filter(archived=False)),  # a scope change archives and restores by update()
         findings.aggregate(versions=Sum("version"))["versions"],
         _rows(Citation.objects.filter(finding__assessment=assessment)),
         _rows(DataPoint.objects.filter(finding__assessment=assessment)),
@@ -108,6 +109,16 @@ def content_key(assessment):
         _rows(Recommendation.findings.through.objects.filter(recommendation__assessment=assessment), False),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _catalogue(framework_id):
+    """The framework's rows themselves (a few hundred short rows): the catalogue's import updates them in
+    bulk, which moves no timestamp."""
+    digest = hashlib.sha256()
+    for model in (Category, Theme, Question, Indicator):
+        rows = model.objects.filter(framework_id=framework_id).order_by("pk").values_list()
+        digest.update(repr(list(rows)).encode())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)
