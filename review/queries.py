@@ -1,13 +1,17 @@
 """Reusable reads for the review pages. Each issues a fixed number of queries, however many findings,
 comments or votes there are (tests hold that)."""
 
+from urllib.parse import quote
+
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from assessments.choices import FindingStatus, Role, StakeholderGroup
 from assessments.models import Citation, DataPoint, Finding, Membership
+from indicators.models import Category, Question
 from review import targets
 from review.choices import CommentStatus, Verdict
 from review.models import Comment, LastSeen, Vote
@@ -29,7 +33,9 @@ def review_findings(assessment):
     """The assessment's findings in framework order, with their review counters."""
     return (
         Finding.objects.filter(assessment=assessment, archived=False)
-        .select_related("indicator__category", "indicator__question__theme", "assignee")
+        # Categories and themes are a handful of rows: overview() attaches them from one query each
+        # instead of building a copy of each for every finding.
+        .select_related("indicator")
         .annotate(
             endorse_count=_count(
                 Vote.objects.filter(finding=OuterRef("pk"), verdict=Verdict.ENDORSE), "finding"
@@ -72,12 +78,24 @@ def overview(assessment, user, *, findings=None, changed_only=False):
     seen = seen_by(user, assessment)
     categories, by_code = [], {}
     shown = 0
+    category_of = {c.pk: c for c in Category.objects.filter(framework_id=assessment.framework_id)}
+    question_of = {
+        q.pk: q for q in Question.objects.filter(framework_id=assessment.framework_id).select_related("theme")
+    }
+    # One reverse() for the page, not one per finding: codes are plain path segments (R.1.1, C.2).
+    url = reverse("review:finding", kwargs={"code": assessment.code, "indicator": "INDICATOR"})
+    before, _sep, after = url.rpartition("INDICATOR")
     for finding in review_findings(assessment) if findings is None else findings:
+        finding.assessment = assessment  # score_display reads its scale: no query per finding
         mark_changes(finding, seen.get(finding.pk))
         if changed_only and not finding.changed:
             continue
         shown += 1
         indicator = finding.indicator
+        indicator.category = category_of[indicator.category_id]
+        if indicator.question_id:
+            indicator.question = question_of[indicator.question_id]
+        finding.review_url = before + quote(indicator.code) + after
         category = by_code.get(indicator.category.code)
         if category is None:
             category = by_code[indicator.category.code] = {"category": indicator.category, "groups": []}

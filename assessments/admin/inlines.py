@@ -15,12 +15,32 @@ from assessments.models import Attachment, Citation, DataPoint, Source
 from assessments.queries import editable_assessments_for
 
 
-class CitationInline(ScopedInlineMixin, admin.TabularInline):
+class SourceChoicesOnce:
+    """Every row's source select (and the blank row's, and the template row's) lists the same sources:
+    read them once per page instead of one query and one list per row."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        field = formset.form.base_fields.get("source")
+        if field is not None:  # a fresh form class per request: nothing outlives the page
+            field.choices = [(getattr(value, "value", value), label) for value, label in field.choices]
+        return formset
+
+
+class CitationInline(SourceChoicesOnce, ScopedInlineMixin, admin.TabularInline):
     model = Citation
     extra = 1
     fields = ["source", "locator"]
     verbose_name = gettext_lazy("cited source")
     verbose_name_plural = gettext_lazy("sources cited")
+
+    def get_queryset(self, request):
+        # Each row shows its citation's name (finding and source): no query per row.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("finding__indicator", "finding__assessment", "source")
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "source":
@@ -43,7 +63,7 @@ class DataPointForm(forms.ModelForm):
             self.initial["value"] = f"{self.instance.value.normalize():f}"  # 32.9, not 32.9000
 
 
-class DataPointInline(ScopedInlineMixin, admin.TabularInline):
+class DataPointInline(SourceChoicesOnce, ScopedInlineMixin, admin.TabularInline):
     model = DataPoint
     form = DataPointForm
     extra = 1

@@ -104,6 +104,33 @@ def test_changelist_queries_do_not_grow_with_the_number_of_findings(client, asse
 # ---- the form ---------------------------------------------------------------------------------------
 
 
+def _form_queries(client, obj):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(change_url(obj)).status_code == 200
+    return len(ctx)
+
+
+def test_form_queries_do_not_grow_with_citations_data_points_or_sources(client, assessment, members):
+    """Every row's source select lists the same sources, read once; each row's name costs no query."""
+    target = finding(assessment, "R.1.1")
+    client.force_login(members["researcher"])
+    source = SourceFactory(assessment=assessment)
+    Citation.objects.create(finding=target, source=source)
+    DataPoint.objects.create(finding=target, value=Decimal("1"), unit="%", year=2022, source=source)
+    client.get(change_url(target))  # warm caches (content types, sessions)
+    few = _form_queries(client, target)
+    sources = [SourceFactory(assessment=assessment) for _ in range(12)]
+    for s in sources[:6]:
+        Citation.objects.create(finding=target, source=s)
+        DataPoint.objects.create(finding=target, value=Decimal("2"), unit="%", year=2023, source=s)
+    many = _form_queries(client, target)
+    assert few == many
+    body = client.get(change_url(target)).content.decode()
+    # Every citation row and data point row (7 each), blank row and template row lists all 13 sources.
+    assert body.count(f'<option value="{sources[-1].pk}"') == 7 + 7 + 2 + 2
+    assert body.count(f'<option value="{sources[0].pk}" selected') == 2
+
+
 def test_form_shows_the_indicator_question_and_means_of_verification(client, assessment, members):
     target = finding(assessment, "R.4.1")
     client.force_login(members["researcher"])
