@@ -4,7 +4,7 @@ since the previous round (every member). The same services as the pages: ``asses
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -100,7 +100,7 @@ class ProgressView(AssessmentScopedMixin, generics.GenericAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("change", str, enum=Change.values, required=False)],
-        responses={200: ProgressSerializer},
+        responses={200: ProgressSerializer, 400: OpenApiResponse(description=_("An unknown ``change``."))},
     )
     def get(self, request, *args, **kwargs):
         change = request.query_params.get("change", "")
