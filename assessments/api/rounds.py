@@ -4,8 +4,8 @@ since the previous round (every member). The same services as the pages: ``asses
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status, viewsets
 from rest_framework.response import Response
 
 from assessments.api.scoped import AssessmentScopedMixin
@@ -91,7 +91,7 @@ class ProgressSerializer(serializers.Serializer):
     indicators = IndicatorProgressSerializer(many=True)
 
 
-class ProgressViewSet(AssessmentScopedMixin, viewsets.GenericViewSet):
+class ProgressView(AssessmentScopedMixin, generics.GenericAPIView):
     """Progress since the previous round (every member; empty for a first round)."""
 
     serializer_class = ProgressSerializer
@@ -100,9 +100,9 @@ class ProgressViewSet(AssessmentScopedMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("change", str, enum=Change.values, required=False)],
-        responses={200: ProgressSerializer},
+        responses={200: ProgressSerializer, 400: OpenApiResponse(description=_("An unknown ``change``."))},
     )
-    def list(self, request, *args, **kwargs):
+    def get(self, request, *args, **kwargs):
         change = request.query_params.get("change", "")
         if change and change not in Change.values:
             raise serializers.ValidationError(

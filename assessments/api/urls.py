@@ -1,3 +1,4 @@
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api import rounds, views
@@ -11,6 +12,8 @@ router.register(f"{ASSESSMENT}/sources", views.SourceViewSet, basename="source")
 router.register(f"{ASSESSMENT}/citations", views.CitationViewSet, basename="citation")
 router.register(f"{ASSESSMENT}/data-points", views.DataPointViewSet, basename="data-point")
 router.register(f"{ASSESSMENT}/rounds", rounds.RoundViewSet, basename="round")
-router.register(f"{ASSESSMENT}/progress", rounds.ProgressViewSet, basename="progress")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    re_path(rf"^{ASSESSMENT}/progress/$", rounds.ProgressView.as_view(), name="progress"),
+]
