@@ -211,6 +211,7 @@ WRITES = [
     ),
     ("PATCH", "/api/assessments/{code}/recommendations/{id}/", "researcher", {"text": "y"}, "updated"),
     ("POST", "/api/assessments/{code}/report-exports/", "lead", {}, None),
+    ("POST", "/api/assessments/{code}/rounds/", "lead", {"code": "khm-2031"}, None),
 ]
 WRITE_IDS = [f"{method} {path}" for method, path, *_ in WRITES]
 TABLES = [
