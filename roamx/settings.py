@@ -211,6 +211,8 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "roamx"),
         }
     }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Uploads: refuse oversized requests before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
@@ -275,12 +277,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "roamx <roamx@localhost>")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Consultations (docs/operations.md): participants' personal data is erased this many days after a
 # consultation closes (manage.py erase_consultation_data); the open link allows this many requests per
-# client address (django-ratelimit's rate syntax) in the cache CONSULTATION_CACHE_URL names (Redis;
-# without it each process counts alone); the projector polls its tallies this often.
+# client address (django-ratelimit's rate syntax) in the cache CONSULTATION_CACHE_URL names (Redis),
+# else in the default cache (shared Redis with REDIS_URL; without either each process counts alone);
+# the projector polls its tallies this often.
 CONSULTATION_RETENTION_DAYS = envint("CONSULTATION_RETENTION_DAYS", 180)
 CONSULTATION_OPEN_RATE = env("CONSULTATION_OPEN_RATE", "5000/10m")
 CONSULTATION_POLL_SECONDS = envint("CONSULTATION_POLL_SECONDS", 3)
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("CONSULTATION_CACHE_URL", ""):
     CACHES["ratelimit"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -54,7 +54,9 @@ def test_mab_member_comments_on_a_recommendation_and_finds_it_in_the_matrix(
     row = mab.locator("tr", has_text=REMARK)
     expect(row).to_contain_text("Recommendation 7 · Judiciary: Publish court decisions online.")
     expect(row).to_contain_text("Open")
-    expect(mab.locator("table.data")).not_to_contain_text("32.9%")  # finding comments are filtered out
+    expect(mab.get_by_role("table", name="Comment-response matrix")).not_to_contain_text(
+        "32.9%"
+    )  # finding comments are filtered out
 
     # 3. The researcher answers with a disposition on the report page (keyboard only for the form).
     team = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
