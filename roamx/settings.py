@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        # An assessment's two language fields share one choice set: one enum in the schema.
+        "LanguageEnum": LANGUAGES,
         "FindingStatusEnum": "assessments.choices.FindingStatus",
         "CategoryCodeEnum": "indicators.choices.CategoryCode",
         "RoleEnum": "assessments.choices.Role",
