@@ -33,8 +33,15 @@ def language_choices():
 
 
 def language_name(code):
-    names = dict(settings.LANGUAGES)
-    return str(translation.gettext(names[code])) if code in names else code
+    """The language's name in the reader's language ("Khmer" in English), from Django's own table; a
+    language Django does not know keeps the name settings.LANGUAGES gives it."""
+    try:
+        info = translation.get_language_info(code)
+    except KeyError:
+        return str(dict(settings.LANGUAGES).get(code, code))
+    # Django's catalogue may lack a language's own name in that language ("Khmer" in Khmer): use its
+    # local name there.
+    return info["name_local"] if translation.get_language() == code else str(info["name_translated"])
 
 
 def languages(assessment):
