@@ -11,9 +11,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.language import is_supported, preferred_language
 from assessments.timezones import in_zone_of, zone_of
 from review.choices import Frequency
 from review.models import Notification, NotificationPreference
@@ -28,10 +29,23 @@ def absolute(url):
     return url if url.startswith("http") else f"{settings.SITE_URL}{url}"
 
 
+def language_of(recipient):
+    """The language a person reads their mail in: the one they chose, else the site's default."""
+    code = preferred_language(recipient)
+    return code if code and is_supported(code) else settings.LANGUAGE_CODE
+
+
 def notify(recipient, kind, *, subject, body, url, assessment, actor=None):
-    """Tell ``recipient`` about an event in ``assessment``; nobody is told about their own actions."""
+    """Tell ``recipient`` about an event in ``assessment``; nobody is told about their own actions.
+
+    ``subject`` may be a function: it is then called in the recipient's language, so a Khmer reader's
+    mail says "... asks for revision" in Khmer whoever triggered it.
+    """
     if recipient is None or (actor is not None and recipient.pk == actor.pk):
         return None
+    if callable(subject):
+        with translation.override(language_of(recipient)):
+            subject = str(subject())
     notification = Notification.objects.create(
         recipient=recipient, assessment=assessment, kind=kind, subject=subject, body=body, url=absolute(url)
     )
@@ -45,7 +59,7 @@ def send_now(pk):
     if notification.sent_at:
         return
     if notification.recipient.email:
-        with in_zone_of(notification.assessment):
+        with in_zone_of(notification.assessment), translation.override(language_of(notification.recipient)):
             message = render_to_string("review/emails/notification.txt", {"n": notification})
         send_mail(
             subject=f"[roamx] {notification.subject}",
@@ -77,7 +91,7 @@ def send_digests():
         by_recipient.setdefault(notification.recipient, []).append(notification)
     sent = 0
     for recipient, notifications in by_recipient.items():
-        with transaction.atomic():
+        with transaction.atomic(), translation.override(language_of(recipient)):
             if recipient.email:
                 send_mail(
                     subject=_("[roamx] Your review digest: %(n)d update(s)") % {"n": len(notifications)},

@@ -89,12 +89,14 @@ def _who(user):
 
 
 def _notify_mentions(comment, users, *, by):
-    label = targets.spec_for(comment.target).label(comment.target)
+    def label():
+        return targets.spec_for(comment.target).label(comment.target)
+
     for user in users:
         notify(
             user,
             NotificationKind.MENTION,
-            subject=_("%(who)s mentioned you on %(what)s") % {"who": _who(by), "what": label},
+            subject=lambda: _("%(who)s mentioned you on %(what)s") % {"who": _who(by), "what": label()},
             body=comment.body,
             url=comment_url(comment),
             assessment=comment.assessment,
@@ -133,8 +135,10 @@ def add_comment(target, *, by, body, parent=None):
         notify(
             parent.author,
             NotificationKind.REPLY,
-            subject=_("%(who)s replied to your comment on %(what)s")
-            % {"who": _who(by), "what": spec.label(target)},
+            subject=lambda: (
+                _("%(who)s replied to your comment on %(what)s")
+                % {"who": _who(by), "what": spec.label(target)}
+            ),
             body=body,
             url=comment_url(comment),
             assessment=assessment,
@@ -284,8 +288,10 @@ def cast_vote(finding, *, by, verdict, body=""):
             notify(
                 recipient,
                 NotificationKind.NEEDS_REVISION,
-                subject=_("%(who)s asks for revision of %(code)s")
-                % {"who": _who(by), "code": finding.indicator.code},
+                subject=lambda: (
+                    _("%(who)s asks for revision of %(code)s")
+                    % {"who": _who(by), "code": finding.indicator.code}
+                ),
                 body=body,
                 url=comment_url(comment),
                 assessment=finding.assessment,

@@ -31,8 +31,10 @@ def mail_new_assignee(sender, instance, created, raw=False, **kwargs):
     notify(
         instance.assignee,
         NotificationKind.ASSIGNMENT,
-        subject=_("You are assigned %(code)s in %(assessment)s")
-        % {"code": instance.indicator.code, "assessment": instance.assessment.code},
+        subject=lambda: (
+            _("You are assigned %(code)s in %(assessment)s")
+            % {"code": instance.indicator.code, "assessment": instance.assessment.code}
+        ),
         body=instance.indicator.text,
         url=instance.get_absolute_url(),
         assessment=instance.assessment,
