@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments.choices import SpecialScore
+from assessments.languages import language_name
 from review.choices import CommentStatus, Disposition, Verdict
 from review.models import NotificationPreference
 
@@ -67,6 +68,17 @@ class ReviseForm(forms.Form):
 
     def __init__(self, *args, assessment, **kwargs):
         super().__init__(*args, **kwargs)
+        # A bilingual assessment revises both texts: the primary one and the second-language one.
+        if assessment.second_language and assessment.second_language != assessment.language:
+            primary, second = language_name(assessment.language), language_name(assessment.second_language)
+            self.fields["narrative"].label = _("Narrative evidence (%(language)s)") % {"language": primary}
+            self.fields["narrative_second"] = forms.CharField(
+                label=_("Narrative evidence (%(language)s)") % {"language": second},
+                widget=forms.Textarea(attrs={"rows": 10, "lang": assessment.second_language}),
+                required=False,
+            )
+            self.fields["narrative"].widget.attrs["lang"] = assessment.language
+            self.order_fields(["narrative", "narrative_second"])
         self.fields["score"].choices = [("", "—")] + [
             (i, f"{i} — {label}") for i, label in enumerate(assessment.scale, start=1)
         ]

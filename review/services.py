@@ -315,11 +315,14 @@ def endorse_finding(finding, *, by):
 
 
 @transaction.atomic
-def revise_finding(finding, *, by, expected_version, narrative, score, special_score):
+def revise_finding(finding, *, by, expected_version, narrative, score, special_score, narrative_second=None):
     """The researcher's quick revision from the review page, with the same edit-conflict check as the
-    admin (EditConflict when someone else saved meanwhile)."""
+    admin (EditConflict when someone else saved meanwhile). ``narrative_second`` is the second-language
+    text of a bilingual assessment (None: left as it is)."""
     check(by, finding.assessment, ACTION_PERMS["revise"])
     fields = {"narrative": narrative, "score": score, "special_score": special_score}
+    if narrative_second is not None:
+        fields["narrative_second"] = narrative_second
     return save_finding(finding, by=by, expected_version=expected_version, fields=fields)
 
 

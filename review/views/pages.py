@@ -66,6 +66,11 @@ def revise(request, finding):
                 narrative=normalise_newlines(data["narrative"]),
                 score=data["score"],
                 special_score=data["special_score"],
+                **(
+                    {"narrative_second": normalise_newlines(data["narrative_second"])}
+                    if "narrative_second" in data
+                    else {}
+                ),
             )
         except EditConflict as conflict:
             form.add_error(None, str(conflict))
@@ -152,6 +157,7 @@ def finding_context(request, assessment, finding, bound):
                 assessment=assessment,
                 initial={
                     "narrative": finding.narrative,
+                    "narrative_second": finding.narrative_second,
                     "score": finding.score,
                     "special_score": finding.special_score,
                     "version": finding.version,

@@ -128,3 +128,57 @@ def test_report_review_queries_do_not_grow_with_bilingual_content(client, member
     for n in range(15):
         RecommendationFactory(assessment=report, text=f"Rec {n}.", text_second=f"{KM_REC} {n}")
     assert count() == few
+
+
+def test_the_revise_form_edits_both_languages(client, members, report):
+    finding = report.findings.get(indicator__code="R.1.1")
+    client.force_login(members["researcher"])
+    body = client.get(url_of(finding)).content.decode()
+    form = body.split('name="action" value="revise"', 1)[1].split("</form>", 1)[0]
+    assert "Narrative evidence (English)" in form and "Narrative evidence (Khmer)" in form
+    assert 'name="narrative_second"' in form and 'lang="km"' in form
+    response = client.post(
+        url_of(finding),
+        {
+            "action": "revise",
+            "narrative": "Revised in English.",
+            "narrative_second": KM_NARRATIVE + "\r\n<script>alert(1)</script>",
+            "score": "3",
+            "special_score": "",
+            "version": finding.version,
+        },
+    )
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert finding.narrative == "Revised in English."
+    assert finding.narrative_second == KM_NARRATIVE + "\n<script>alert(1)</script>"
+    assert finding.history.first().narrative_second == finding.narrative_second
+    body = client.get(url_of(finding) + "?lang=km").content.decode()
+    assert KM_NARRATIVE in body and "<script>alert(1)</script>" not in body
+    # A stale second save is refused and keeps what the first saved.
+    response = client.post(
+        url_of(finding),
+        {"action": "revise", "narrative": "x", "narrative_second": "y", "version": finding.version - 1},
+    )
+    assert response.status_code == 400
+    finding.refresh_from_db()
+    assert finding.narrative_second.startswith(KM_NARRATIVE)
+
+
+def test_a_one_language_assessment_revises_one_narrative(client, members, assessment):
+    finding = assessment.findings.get(indicator__code="R.1.1")
+    client.force_login(members["researcher"])
+    body = client.get(url_of(finding)).content.decode()
+    assert 'name="narrative_second"' not in body and "Narrative evidence (English)" not in body
+    response = client.post(
+        url_of(finding),
+        {
+            "action": "revise",
+            "narrative": "One language.",
+            "narrative_second": "ignored",
+            "version": finding.version,
+        },
+    )
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert (finding.narrative, finding.narrative_second) == ("One language.", "")
