@@ -4,6 +4,7 @@ members read, outsiders see nothing — all through assessments.rules."""
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.admin import AssessmentScopedMixin
@@ -65,22 +66,77 @@ class ReportAdmin(AssessmentScopedAdmin):
         super().save_model(request, obj, form, change)
 
 
+class SectionChanged(Exception):
+    """Someone saved the section between the form's check and our write (the request is rolled back)."""
+
+
+class ReportSectionForm(forms.ModelForm):
+    """The admin's section form carries the version it was loaded with, as the workspace does: a save
+    from a stale form is refused with the input kept, whichever door the other save came through."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ReportSection
+        fields = ["assessment", "kind", "body", "body_second"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_version"].initial = self.instance.version if self.instance.pk else 0
+
+    def clean(self):
+        cleaned = super().clean()
+        section = self.instance
+        if not section.pk:
+            return cleaned
+        stored = ReportSection.objects.select_related("updated_by").get(pk=section.pk)
+        if cleaned.get("loaded_version") != stored.version:
+            who = stored.updated_by.get_full_name() or stored.updated_by.username if stored.updated_by else ""
+            raise forms.ValidationError(
+                _(
+                    "Nothing was saved: %(who)s saved this section while you were editing it (version "
+                    "%(v)d). Your text is kept below; open the section again to start from theirs."
+                )
+                % {"who": who or _("Someone"), "v": stored.version},
+                code="edit_conflict",
+            )
+        return cleaned
+
+
 @admin.register(ReportSection)
 class ReportSectionAdmin(AssessmentScopedAdmin):
+    form = ReportSectionForm
     bilingual_fields = ("body",)
     list_display = ["kind", "assessment", "updated"]
     list_filter = ["assessment__code", "kind"]
-    fields = ["assessment", "kind", "body", "body_second"]
+    fields = ["assessment", "kind", "body", "body_second", "loaded_version"]
     formfield_overrides = {}
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SectionChanged:
+            # Rolled back; run again so the form's own check reports the conflict with the input kept.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
-        # A save here is a new version too: an editor in the workspace who loaded the older one is then
-        # refused (reports.workspace.save_section) instead of silently overwriting this change.
+        # A save here is a new version too, written only if the version is still the one the form was
+        # loaded with (one conditional UPDATE): the workspace's editors are refused after it
+        # (reports.workspace.save_section), and it is refused after theirs.
         obj.updated_by = request.user
-        if change:
-            obj.version = F("version") + 1
-        super().save_model(request, obj, form, change)
-        obj.refresh_from_db(fields=["version"])
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        written = ReportSection.objects.filter(pk=obj.pk, version=form.cleaned_data["loaded_version"]).update(
+            body=obj.body,
+            body_second=obj.body_second,
+            version=F("version") + 1,
+            updated_by=request.user,
+            updated=timezone.now(),
+        )
+        if not written:
+            raise SectionChanged
+        obj.refresh_from_db(fields=["version", "updated"])
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

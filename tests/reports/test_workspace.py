@@ -300,11 +300,38 @@ def test_a_save_in_the_admin_makes_a_workspace_save_stale(client, members, asses
     section = save_section(assessment, KIND, by=members["researcher"], expected_version=0, body="Mine.")
     client.force_login(members["lead"])
     url = reverse("admin:reports_reportsection_change", args=[section.pk])
+    form = client.get(url).content.decode()
+    assert 'name="loaded_version" value="1"' in form
     answer = client.post(
-        url, {"assessment": assessment.pk, "kind": KIND, "body": "The lead's, in the admin."}
+        url,
+        {"assessment": assessment.pk, "kind": KIND, "body": "The lead's, in the admin.", "loaded_version": 1},
     )
     assert answer.status_code == 302
     section.refresh_from_db()
     assert (section.version, section.updated_by) == (2, members["lead"])
     with pytest.raises(SectionConflict):
         save_section(assessment, KIND, by=members["researcher"], expected_version=1, body="Mine, later.")
+
+
+@pytest.mark.parametrize("loaded", ["0", "", "abc"])
+def test_a_stale_admin_form_is_refused_and_keeps_its_text(client, members, assessment, loaded):
+    """The admin's section form loaded before a workspace save (or sent without a version) saves nothing
+    and shows the author's own text again with the reason."""
+    section = save_section(assessment, KIND, by=members["researcher"], expected_version=0, body="Mine.")
+    client.force_login(members["lead"])
+    url = reverse("admin:reports_reportsection_change", args=[section.pk])
+    answer = client.post(
+        url,
+        {
+            "assessment": assessment.pk,
+            "kind": KIND,
+            "body": "The lead's <b>stale</b> text.",
+            "loaded_version": loaded,
+        },
+    )
+    body = answer.content.decode()
+    assert answer.status_code == 200
+    assert "Nothing was saved" in body or "Enter a whole number" in body
+    assert "The lead&#x27;s &lt;b&gt;stale&lt;/b&gt; text." in body
+    section.refresh_from_db()
+    assert (section.body, section.version, section.updated_by) == ("Mine.", 1, members["researcher"])
