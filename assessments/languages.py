@@ -39,9 +39,11 @@ def language_name(code):
         info = translation.get_language_info(code)
     except KeyError:
         return str(dict(settings.LANGUAGES).get(code, code))
-    # Django's catalogue may lack a language's own name in that language ("Khmer" in Khmer): use its
-    # local name there.
-    return info["name_local"] if translation.get_language() == code else str(info["name_translated"])
+    if translation.get_language() == code:
+        # Read in that language itself: its own name. Django's table gives Khmer's "local" name as
+        # "Khmer", so the name the language switcher shows (settings.LANGUAGES, "ភាសាខ្មែរ") comes first.
+        return str(dict(settings.LANGUAGES).get(code) or info["name_local"])
+    return str(info["name_translated"])
 
 
 def languages(assessment):

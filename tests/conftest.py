@@ -4,8 +4,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
 
 from assessments.choices import Role, StakeholderGroup
 from indicators.models import Framework
@@ -20,6 +22,15 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """A request in Khmer leaves Khmer active in this thread (LocaleMiddleware activates a language and
+    does not deactivate it): each test starts in the site's language, whatever the one before did."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session", autouse=True)

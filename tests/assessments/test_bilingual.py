@@ -274,3 +274,17 @@ def test_api_report_section_in_both_languages(bilingual, members):
     response = api.patch(url + "conclusion/", {"body_second": "បានបញ្ចប់។"}, format="json")
     assert response.status_code == 200 and response.json()["body_second"] == "បានបញ្ចប់។"
     assert api.get(url + "conclusion/").json()["body"] == "Done."
+
+
+def test_language_names_read_in_each_language():
+    """A language is named in the reader's language, and by its own name when read in itself (Django's
+    table calls Khmer's local name "Khmer"; the switcher's "ភាសាខ្មែរ" is used instead)."""
+    from django.utils import translation
+
+    from assessments.languages import language_name
+
+    with translation.override("en"):
+        assert (language_name("km"), language_name("en")) == ("Khmer", "English")
+    with translation.override("km"):
+        assert language_name("km") == "ភាសាខ្មែរ"
+        assert language_name("en") not in ("English", "") and "Khmer" not in language_name("en")

@@ -182,3 +182,15 @@ def test_a_one_language_assessment_revises_one_narrative(client, members, assess
     assert response.status_code == 302
     finding.refresh_from_db()
     assert (finding.narrative, finding.narrative_second) == ("One language.", "")
+
+
+def test_a_khmer_interface_names_the_languages_in_khmer(client, members, report):
+    finding = report.findings.select_related("indicator", "assessment").get(indicator__code="R.1.1")
+    save_finding(finding, by=members["researcher"], expected_version=1, fields={"narrative": "English only."})
+    client.cookies["django_language"] = "km"
+    client.force_login(members["researcher"])
+    body = client.get(url_of(finding) + "?lang=km").content.decode()
+    note = body.split('data-testid="fallback-note"', 1)[1].split("</", 1)[0]
+    assert "ភាសាខ្មែរ" in note and "Khmer" not in note
+    form = body.split('name="action" value="revise"', 1)[1].split("</form>", 1)[0]
+    assert "(ភាសាខ្មែរ)" in form and "(Khmer)" not in form
