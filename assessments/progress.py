@@ -124,7 +124,7 @@ def _origin(finding, then, relation, note):
     finding.relation = relation
     finding.origin_note = note
     if len(then) > 1:
-        finding.then_status_label = ", ".join(dict.fromkeys(_status_label(f.status) for f in then))
+        finding.then_status_label = ", ".join(dict.fromkeys(str(_status_label(f.status)) for f in then))
 
 
 def _previous_findings(previous_id):
