@@ -113,7 +113,7 @@ def _origin(finding, then, relation, note):
     """Set the previous round's values on ``finding`` from ``then`` (old findings, possibly several)."""
     scored = [f.score for f in then if f.score is not None]
     mean = sum(scored) / len(scored) if scored else None
-    if mean is not None and len(scored) > 1:
+    if mean is not None:
         mean = int(mean) if mean == int(mean) else round(mean, 1)
     finding.then_id = then[0].pk if then else None
     finding.then_score = mean

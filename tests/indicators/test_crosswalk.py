@@ -202,3 +202,16 @@ def test_bad_paths(editions, tmp_path, name):
     (tmp_path / "dir").mkdir()
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_crosswalk", str(tmp_path / name), "--from", OLD, "--to", NEW)
+
+
+def test_admin_shows_it_read_only(client, editions, tmp_path, superuser):
+    run(tmp_path)
+    crosswalk = Crosswalk.objects.get()
+    client.force_login(superuser)
+    listing = client.get("/admin/indicators/crosswalk/")
+    assert listing.status_code == 200 and "tst-2019 → tst-2025" in listing.content.decode()
+    page = client.get(f"/admin/indicators/crosswalk/{crosswalk.pk}/change/")
+    assert page.status_code == 200 and "Folded into the review of the law" in page.content.decode()
+    assert client.get("/admin/indicators/crosswalk/add/").status_code == 403
+    client.post(f"/admin/indicators/crosswalk/{crosswalk.pk}/change/", {"note": "edited"})
+    assert Crosswalk.objects.get().note == ""
