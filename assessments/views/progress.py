@@ -11,7 +11,10 @@ from assessments.rules import Perm, get_assessment_for
 @login_required
 def progress_page(request, code):
     assessment = get_assessment_for(
-        request.user, code, Perm.VIEW, queryset=Assessment.objects.select_related("framework", "previous__framework")
+        request.user,
+        code,
+        Perm.VIEW,
+        queryset=Assessment.objects.select_related("framework", "previous__framework"),
     )
     change = request.GET.get("change", "")
     if change not in Change.values:

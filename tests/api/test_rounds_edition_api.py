@@ -79,7 +79,12 @@ def test_bad_edition_is_400_and_writes_nothing(client, old_round, members, editi
     ("who", "status"), [("lead", 200), ("researcher", 200), ("mab", 200), ("staff", 200), ("outsider", 404)]
 )
 def test_progress_across_editions(client, old_round, members, who, status):
-    post(client, members["lead"], old_round.code, {"code": "tst-2027", "edition": "tst-2025", "carry": ["members"]})
+    post(
+        client,
+        members["lead"],
+        old_round.code,
+        {"code": "tst-2027", "edition": "tst-2025", "carry": ["members"]},
+    )
     Finding.objects.filter(assessment__code="tst-2027", indicator__code="O.1.1").update(score=4)
     client.force_login(members[who])
     response = client.get(progress_url("tst-2027"))
