@@ -268,3 +268,42 @@ def test_command_with_edition(old_round, editions, members):
     with pytest.raises(CommandError, match="No crosswalk"):
         call_command("start_round", "tst-2023", "tst-2028", "--by", "lead", "--edition", "iui-2019")
     assert not Assessment.objects.filter(code="tst-2028").exists()
+
+
+def test_progress_queries_do_not_grow_with_findings(client, old_round, editions, members):
+    """The small test editions (7 indicators) against a pair of 60 indicators, split and merged too."""
+    from indicators.crosswalks import load_crosswalk
+    from tests.editions import crosswalk_bytes, load_test_edition
+
+    _o, new_edition = editions
+    small = start_round(old_round, by=members["lead"], code="tst-2027", framework=new_edition).assessment
+    big_old = load_test_edition("big-2019", [(f"R.1.{i}", True) for i in range(1, 61)], 2019)
+    big_new = load_test_edition("big-2025", [(f"R.1.{i}", True) for i in range(1, 61)], 2025)
+    rows = [(f"R.1.{i}", f"R.1.{i}", "same", "") for i in range(3, 59)]
+    rows += [("R.1.1", "R.1.1", "split", ""), ("R.1.1", "R.1.2", "split", "")]
+    rows += [
+        ("R.1.2", "R.1.59", "merged", ""),
+        ("R.1.59", "R.1.59", "merged", ""),
+        ("R.1.60", "", "dropped", ""),
+    ]
+    rows += [("", "R.1.60", "new", "")]
+    load_crosswalk("big-2019", "big-2025", crosswalk_bytes(rows), format="csv")
+    previous = AssessmentFactory(code="big-2023", framework=big_old, scope=Scope.FULL)
+    MembershipFactory(assessment=previous, user=members["lead"], role="lead")
+    Finding.objects.filter(assessment=previous).update(score=2, narrative="Evidence.")
+    big = start_round(previous, by=members["lead"], code="big-2027", framework=big_new).assessment
+    Finding.objects.filter(assessment=big).update(score=3)
+    assert big.findings.count() == 60 and small.findings.count() == 7
+    client.force_login(members["lead"])
+    counts = []
+    for round_ in (small, big):
+        url = reverse("assessments:progress", args=[round_.code])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+        api = f"/api/assessments/{round_.code}/progress/"
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(api).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[2] and counts[1] == counts[3]
+    assert len(progress(big)["rows"]) == 60 and len(progress(big)["dropped"]) == 1
