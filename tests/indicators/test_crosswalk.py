@@ -215,3 +215,15 @@ def test_admin_shows_it_read_only(client, editions, tmp_path, superuser):
     assert client.get("/admin/indicators/crosswalk/add/").status_code == 403
     client.post(f"/admin/indicators/crosswalk/{crosswalk.pk}/change/", {"note": "edited"})
     assert Crosswalk.objects.get().note == ""
+
+
+def test_xlsx_and_hostile_note_kept_as_text(editions, tmp_path):
+    import tablib
+
+    rows = [
+        row if row[0] != "R.1.3" else ("R.1.3", "", "dropped", '=HYPERLINK("x") <b>gone</b>')
+        for row in CROSSWALK
+    ]
+    sheet = tablib.Dataset(*rows, headers=["old_code", "new_code", "relation", "note"])
+    assert "9 rows" in run(tmp_path, name="walk.xlsx", content=sheet.export("xlsx"))
+    assert CrosswalkLink.objects.get(old_code="R.1.3").note == '=HYPERLINK("x") <b>gone</b>'
