@@ -201,8 +201,42 @@ class NewRoundForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, editions=(), **kwargs):
+        """``editions``: the frameworks the round can use (``rounds.edition_choices``), the previous
+        round's first; the choice is offered only when a crosswalk leads to another."""
+        super().__init__(*args, **kwargs)
+        self.editions = {framework.code: framework for framework in editions}
+        if len(self.editions) > 1:
+            current, *newer = editions
+            self.fields["edition"] = forms.ChoiceField(
+                label=gettext_lazy("Framework edition"),
+                choices=[
+                    (
+                        current.code,
+                        _("%(title)s (%(code)s), as the previous round")
+                        % {"title": current.title, "code": current.code},
+                    )
+                ]
+                + [
+                    (
+                        f.code,
+                        _("%(title)s (%(code)s), through the crosswalk") % {"title": f.title, "code": f.code},
+                    )
+                    for f in newer
+                ],
+                initial=current.code,
+                widget=forms.RadioSelect,
+                help_text=gettext_lazy(
+                    "On a newer edition, evidence is carried through the crosswalk: split indicators get "
+                    "the old evidence each, merged ones the old narratives joined; what cannot be carried "
+                    "is listed."
+                ),
+            )
+            self.order_fields(["code", "title", "edition"])
+
     def clean(self):
         data = super().clean()
+        data["framework"] = self.editions.get(data.get("edition"))
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", _("The period cannot end before it starts."))

@@ -30,6 +30,24 @@ from indicators.models import Framework, Indicator
 from toolkit.models import Timestamped
 
 
+class CarriedOver(Timestamped):
+    """A row a new round can carry over from the previous one (assessments.rounds): ``carried_from`` is
+    the row of the previous round it came from ("self" resolves to each concrete model)."""
+
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("carried over from"),
+        help_text=_("The row of the previous round this one was carried over from."),
+    )
+
+    class Meta:
+        abstract = True
+
+
 def default_scale():
     return list(DEFAULT_SCALE)
 
@@ -209,7 +227,7 @@ class Membership(Timestamped):
         return f"{self.user} — {self.get_role_display()} ({self.assessment.code})"
 
 
-class Source(Timestamped):
+class Source(CarriedOver):
     """A citable source; one source can support several findings of the same assessment."""
 
     assessment = models.ForeignKey(
@@ -223,15 +241,6 @@ class Source(Timestamped):
         _("URL"), max_length=1000, blank=True, help_text=_("A web address starting with https:// or http://.")
     )
     accessed = models.DateField(_("date accessed"), null=True, blank=True)
-    carried_from = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("carried over from"),
-        help_text=_("The row of the previous round this one was carried over from."),
-    )
     history = HistoricalRecords()
 
     class Meta:
@@ -248,7 +257,7 @@ class Source(Timestamped):
         return self.url if is_web_url(self.url) else ""
 
 
-class Finding(Timestamped):
+class Finding(CarriedOver):
     """The research team's evidence and judgement for one indicator in an assessment's scope."""
 
     assessment = models.ForeignKey(
@@ -298,15 +307,6 @@ class Finding(Timestamped):
         blank=True,
         related_name="+",
         verbose_name=_("updated by"),
-    )
-    carried_from = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("carried over from"),
-        help_text=_("The row of the previous round this one was carried over from."),
     )
     history = HistoricalRecords()
 
@@ -379,7 +379,7 @@ class Citation(Timestamped):
             raise ValidationError(_("A finding can only cite sources of its own assessment."))
 
 
-class DataPoint(Timestamped):
+class DataPoint(CarriedOver):
     finding = models.ForeignKey(
         Finding, on_delete=models.CASCADE, related_name="data_points", verbose_name=_("finding")
     )
@@ -401,15 +401,6 @@ class DataPoint(Timestamped):
         blank=True,
         related_name="data_points",
         verbose_name=_("source"),
-    )
-    carried_from = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("carried over from"),
-        help_text=_("The row of the previous round this one was carried over from."),
     )
     history = HistoricalRecords()
 

@@ -19,7 +19,7 @@ from indicators.loading import (
     read_meta,
     read_table,
 )
-from indicators.models import Category, Framework, Indicator, Question, Theme
+from indicators.models import Category, Crosswalk, CrosswalkLink, Framework, Indicator, Question, Theme
 
 SESSION_KEY = "framework-import"
 
@@ -172,3 +172,31 @@ class IndicatorAdmin(CatalogueAdmin):
 
     def view_on_site(self, obj):
         return reverse("indicators:indicator", kwargs={"edition": obj.framework.code, "code": obj.code})
+
+
+class CrosswalkLinkInline(admin.TabularInline):
+    model = CrosswalkLink
+    fields = ["old_code", "new_code", "relation", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Crosswalk)
+class CrosswalkAdmin(CatalogueAdmin):
+    """Read only: a crosswalk is loaded (and replaced) as a whole by ``manage.py import_crosswalk``, whose
+    checks a row edited here would bypass. Superusers may delete one."""
+
+    list_display = ["__str__", "source", "licence", "created"]
+    list_select_related = ["from_framework", "to_framework"]
+    readonly_fields = ["from_framework", "to_framework", "source", "licence", "note", "created", "updated"]
+    inlines = [CrosswalkLinkInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -40,3 +40,13 @@ class CatalogueKind(models.TextChoices):
     THEME = "theme", _("Theme")
     QUESTION = "question", _("Question")
     INDICATOR = "indicator", _("Indicator")
+
+
+class Relation(models.TextChoices):
+    """How an indicator of one edition becomes indicators of the next (a crosswalk's rows)."""
+
+    SAME = "same", _("Same")
+    SPLIT = "split", _("Split")
+    MERGED = "merged", _("Merged")
+    NEW = "new", _("New")
+    DROPPED = "dropped", _("Dropped")

@@ -7,6 +7,7 @@ from indicators.choices import (
     CategoryCode,
     ContextGroup,
     IndicatorKind,
+    Relation,
     TranslationProvenance,
     Wording,
 )
@@ -191,3 +192,74 @@ class CatalogueTranslation(Timestamped):
     @property
     def is_draft(self):
         return self.provenance == TranslationProvenance.DRAFT
+
+
+class Crosswalk(Timestamped):
+    """How the indicators of one edition map onto the next, as data (indicators/crosswalks.py): one row per
+    link, each ``same``, ``split``, ``merged``, ``new`` or ``dropped``. A new round on the newer edition
+    carries its evidence through it (assessments.rounds)."""
+
+    from_framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="crosswalks_out", verbose_name=_("from edition")
+    )
+    to_framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="crosswalks_in", verbose_name=_("to edition")
+    )
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("crosswalk")
+        verbose_name_plural = _("crosswalks")
+        ordering = ["from_framework", "to_framework"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_framework", "to_framework"], name="%(app_label)s_%(class)s_one_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_framework=models.F("to_framework")),
+                name="%(app_label)s_%(class)s_two_editions",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_framework.code} → {self.to_framework.code}"
+
+
+class CrosswalkLink(models.Model):
+    """One row of a crosswalk: ``old_code`` of the from-edition → ``new_code`` of the to-edition."""
+
+    crosswalk = models.ForeignKey(
+        Crosswalk, on_delete=models.CASCADE, related_name="links", verbose_name=_("crosswalk")
+    )
+    old_code = models.CharField(_("old code"), max_length=12, null=True, blank=True)
+    new_code = models.CharField(_("new code"), max_length=12, null=True, blank=True)
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
+    note = models.TextField(_("note"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("crosswalk link")
+        verbose_name_plural = _("crosswalk links")
+        ordering = ["crosswalk", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(relation=Relation.NEW, old_code__isnull=True, new_code__isnull=False)
+                    | models.Q(relation=Relation.DROPPED, old_code__isnull=False, new_code__isnull=True)
+                    | models.Q(
+                        relation__in=[Relation.SAME, Relation.SPLIT, Relation.MERGED],
+                        old_code__isnull=False,
+                        new_code__isnull=False,
+                    )
+                ),
+                name="%(app_label)s_%(class)s_shape",
+            ),
+            models.UniqueConstraint(
+                fields=["crosswalk", "old_code", "new_code"], name="%(app_label)s_%(class)s_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old_code or '–'} → {self.new_code or '–'} ({self.relation})"

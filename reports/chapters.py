@@ -184,8 +184,9 @@ def progress(content):
     assessment = content.assessment
     data = assessment_progress(assessment)
     changed = [f for f in data["rows"] if f.change in (Change.IMPROVED, Change.DECLINED)]
-    for finding in changed:
+    for finding in changed + data["dropped"]:
         finding.report_text = text(finding.indicator.text)
+        finding.origin_note = text(getattr(finding, "origin_note", ""))
     html = render_to_string(
         "reports/pdf/progress.html",
         {
@@ -194,6 +195,8 @@ def progress(content):
             "current": text(assessment.code),
             "categories": data["categories"],
             "changed": changed,
+            "dropped": data["dropped"],
+            "crosswalk": data["crosswalk"],
             "scale_max": len(assessment.scale),
             "improved": Change.IMPROVED,
             "declined": Change.DECLINED,

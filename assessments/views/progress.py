@@ -11,7 +11,10 @@ from assessments.rules import Perm, get_assessment_for
 @login_required
 def progress_page(request, code):
     assessment = get_assessment_for(
-        request.user, code, Perm.VIEW, queryset=Assessment.objects.select_related("framework", "previous")
+        request.user,
+        code,
+        Perm.VIEW,
+        queryset=Assessment.objects.select_related("framework", "previous__framework"),
     )
     change = request.GET.get("change", "")
     if change not in Change.values:
@@ -22,6 +25,8 @@ def progress_page(request, code):
         "previous": assessment.previous,
         "rows": data["rows"],
         "categories": data["categories"],
+        "dropped": data["dropped"],
+        "crosswalk": data["crosswalk"],
         "changes": Change.choices,
         "change": change,
         "scale_max": len(assessment.scale),

@@ -1,14 +1,13 @@
 """The lead's page for starting a new round from this assessment."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from assessments.choices import CarryOver
 from assessments.forms import NewRoundForm
-from assessments.rounds import start_round
+from assessments.rounds import edition_choices, start_round
 from assessments.rules import Perm, get_assessment_for
 
 
@@ -19,8 +18,9 @@ def carried_label(key):
 @login_required
 def new_round(request, code):
     previous = get_assessment_for(request.user, code, Perm.MANAGE)
+    editions = edition_choices(previous)
     if request.method == "POST":
-        form = NewRoundForm(request.POST)
+        form = NewRoundForm(request.POST, editions=editions)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -32,24 +32,23 @@ def new_round(request, code):
                     carry=data["carry"],
                     period_start=data["period_start"],
                     period_end=data["period_end"],
+                    framework=data["framework"],
                 )
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
+                    name = "edition" if name == "framework" else name
                     form.add_error(name if name in form.fields else None, errors)
             else:
-                counts = ", ".join(f"{carried_label(key)}: {n}" for key, n in result.counts.items())
-                messages.success(
-                    request,
-                    _("Round %(code)s started from %(previous)s. Carried over: %(counts)s.")
-                    % {"code": result.assessment.code, "previous": previous.code, "counts": counts or "—"},
-                )
-                for what, why in result.not_carried[:20]:
-                    messages.warning(
-                        request, _("Not carried: %(what)s (%(why)s)") % {"what": what, "why": why}
-                    )
-                return redirect(result.assessment.get_absolute_url())
+                # The result is shown at once, in full (what could not be carried can be long); posting
+                # it again is harmless: start_round is idempotent and carries only what is missing.
+                context = {
+                    "assessment": previous,
+                    "result": result,
+                    "counts": [(carried_label(key), n) for key, n in result.counts.items()],
+                }
+                return render(request, "assessments/new_round_result.html", context)
     else:
-        form = NewRoundForm(initial={"carry": list(CarryOver.values)})
+        form = NewRoundForm(initial={"carry": list(CarryOver.values)}, editions=editions)
     status = 400 if form.errors else 200
     return render(
         request, "assessments/new_round.html", {"assessment": previous, "form": form}, status=status

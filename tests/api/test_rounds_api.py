@@ -96,13 +96,23 @@ def test_progress_body_filter_and_bad_filter(api, later, members):
             "now_status": "not_started",
             "then_evidence": False,
             "now_evidence": False,
+            "then_scores": [2],
+            "relation": "same",
+            "origins": ["R.1.1"],
         }
     ]
     rights = next(c for c in data["categories"] if c["category"] == "R")
     assert rights["then_mean"] == 2 and rights["now_mean"] == 4 and rights["changes"]["improved"] == 1
     assert api(members["mab"], "get", progress_url(later.code) + "?change=x").status_code == 400
     first = api(members["mab"], "get", progress_url("khm-2023")).json()
-    assert first == {"previous": None, "categories": [], "indicators": []}
+    assert first == {
+        "previous": None,
+        "edition": "iui-2019",
+        "previous_edition": None,
+        "dropped": [],
+        "categories": [],
+        "indicators": [],
+    }
 
 
 def test_progress_queries_do_not_grow(api, later, members, client):

@@ -53,7 +53,7 @@ def test_per_indicator_and_category(rounds):
     assert cats["R"].count(Change.IMPROVED) == 1
     assert cats["X"].then_mean is None and cats["X"].now_mean == 2
     assert [r.indicator.code for r in progress(new, Change.IMPROVED)["rows"]] == ["R.1.1"]
-    assert progress(old) == {"rows": [], "categories": []}
+    assert progress(old) == {"rows": [], "categories": [], "dropped": [], "crosswalk": None}
 
 
 @pytest.mark.parametrize("who", ["lead", "researcher", "mab", "staff"])

@@ -59,3 +59,29 @@ def test_export_option_from_the_page_and_separate_exports(client, later, members
     assert exports[0].content_hash != exports[1].content_hash
     preview = client.get(reverse("reports:preview", args=[later.code]) + "?progress=1").content.decode()
     assert "Progress since the previous assessment" in preview
+
+
+def test_chapter_across_editions_names_split_merged_and_dropped(members, tmp_path):
+    """A round on a newer (synthetic) edition: the chapter matches through the crosswalk."""
+    from assessments.choices import Scope
+    from assessments.models import Finding, Membership
+    from reports.demo import seed_report
+    from tests.editions import make_editions
+    from tests.factories import AssessmentFactory, MembershipFactory
+
+    old_edition, new_edition = make_editions()
+    old = AssessmentFactory(code="tst-2023", framework=old_edition, scope=Scope.FULL)
+    for m in Membership.objects.filter(assessment__code="khm-2023"):
+        MembershipFactory(assessment=old, user=m.user, role=m.role)
+    for code, score in [("R.1.2", 2), ("R.1.3", 4), ("O.1.1", 2), ("O.1.2", 3)]:
+        Finding.objects.filter(assessment=old, indicator__code=code).update(score=score)
+    new = start_round(old, by=members["lead"], code="tst-2027", framework=new_edition).assessment
+    seed_report(new)
+    Finding.objects.filter(assessment=new, indicator__code="R.1.4").update(score=3)
+    Finding.objects.filter(assessment=new, indicator__code="O.1.1").update(score=4)
+    doc = document.build(new, with_progress=True)
+    text = flat(pdf_text(pdf.render_report(doc).pdf, tmp_path))
+    chapter = text[text.index("different editions of the framework") :]
+    assert re.search(r"R\.1\.4 \(split from R\.1\.2\) .* 2 ?→ ?3 Improved", chapter)
+    assert re.search(r"O\.1\.1 \(merged from O\.1\.1, O\.1\.2\) .* 2\.5 ?→ ?4 Improved", chapter)
+    assert re.search(r"Dropped in tst-2025 Code Indicator Score then R\.1\.3 .* 4", chapter)

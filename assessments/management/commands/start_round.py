@@ -10,6 +10,7 @@ from django.http import Http404
 from assessments.choices import CarryOver
 from assessments.models import Assessment
 from assessments.rounds import start_round
+from indicators.models import Framework
 
 
 def day(value):
@@ -37,16 +38,28 @@ class Command(BaseCommand):
             default=",".join(CarryOver.values),
             help=f"Comma-separated, from: {', '.join(CarryOver.values)} (default: all). Empty: nothing.",
         )
+        parser.add_argument(
+            "--edition",
+            help="Framework edition of the new round (default: the previous one's); a newer edition "
+            "needs a crosswalk from the previous one's (import_crosswalk).",
+        )
         parser.add_argument("--period-start", type=day)
         parser.add_argument("--period-end", type=day)
 
-    def handle(self, previous, code, by, title, carry, period_start=None, period_end=None, **options):
+    def handle(
+        self, previous, code, by, title, carry, period_start=None, period_end=None, edition=None, **options
+    ):
         old = Assessment.objects.filter(code=previous).first()
         if old is None:
             raise CommandError(f"No assessment {previous}.")
         user = get_user_model().objects.filter(username=by).first()
         if user is None:
             raise CommandError(f"No user {by}.")
+        framework = None
+        if edition:
+            framework = Framework.objects.filter(code=edition).first()
+            if framework is None:
+                raise CommandError(f"No framework edition {edition}: load it first (load_framework).")
         items = {part.strip() for part in carry.split(",") if part.strip()}
         try:
             result = start_round(
@@ -57,6 +70,7 @@ class Command(BaseCommand):
                 carry=items,
                 period_start=period_start,
                 period_end=period_end,
+                framework=framework,
             )
         except (PermissionDenied, Http404):
             raise CommandError(f"{by} may not manage {previous}.") from None
@@ -64,6 +78,9 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
         verb = "Created" if result.created else "Completed"
         counts = ", ".join(f"{n} {key.replace('_', ' ')}" for key, n in result.counts.items())
-        self.stdout.write(f"{verb} {code} from {previous}: carried {counts or 'nothing'}.")
+        edition_note = ""
+        if result.assessment.framework_id != old.framework_id:
+            edition_note = f" on {result.assessment.framework.code} (crosswalk from {old.framework.code})"
+        self.stdout.write(f"{verb} {code} from {previous}{edition_note}: carried {counts or 'nothing'}.")
         for what, why in result.not_carried:
             self.stdout.write(f"  not carried: {what} ({why})")
