@@ -12,7 +12,7 @@ person's row as stored now. The previous round is only read.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Prefetch
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -87,16 +87,25 @@ def round_started(new_round, *, by):
     sync_follow_ups(new_round, by=by)
 
 
+def group_order(field="recommendation__stakeholder_group"):
+    """The stakeholder groups in their choices' order (government first), as the report prints them."""
+    return Case(
+        *(When(**{field: value}, then=Value(n)) for n, value in enumerate(StakeholderGroup.values)),
+        default=Value(len(StakeholderGroup.values)),
+        output_field=IntegerField(),
+    )
+
+
 def follow_ups_for(assessment, filters=None):
     """The assessment's follow-ups with their recommendation, sources and last editor, in the previous
-    report's order (stakeholder group, order); ``filters``: ``stakeholder_group``, ``status``. Three
-    queries however many rows."""
+    report's order (stakeholder groups in the choices' order, then the recommendations' order);
+    ``filters``: ``stakeholder_group``, ``status``. Three queries however many rows."""
     filters = filters or {}
     rows = (
         RecommendationFollowUp.objects.filter(assessment=assessment)
         .select_related("recommendation__assessment", "updated_by")
         .prefetch_related(Prefetch("sources", queryset=Source.objects.order_by("title", "pk")))
-        .order_by("recommendation__stakeholder_group", "recommendation__order", "recommendation__pk")
+        .order_by(group_order(), "recommendation__order", "recommendation__pk")
     )
     if filters.get("stakeholder_group"):
         rows = rows.filter(recommendation__stakeholder_group=filters["stakeholder_group"])
