@@ -18,22 +18,25 @@ class AssessmentLink:
     label: str  # a lazy translation
     url: Callable[[str], str]  # assessment code -> URL
     order: int
+    later_round: bool = False  # only for a round that has a previous one (e.g. the follow-up page)
 
 
 _assessment_links: dict[str, AssessmentLink] = {}
 _finding_page: Callable[[str, str], str] | None = None
 
 
-def register_assessment_link(key, label, url, order=100):
-    """A button on the assessment's dashboard: ``url(code)`` gives its address. Registering a key twice
-    replaces the first (``ready()`` may run more than once in tests)."""
-    _assessment_links[key] = AssessmentLink(key, label, url, order)
+def register_assessment_link(key, label, url, order=100, later_round=False):
+    """A button on the assessment's dashboard: ``url(code)`` gives its address; ``later_round``: shown only
+    for a round started from a previous one. Registering a key twice replaces the first (``ready()`` may
+    run more than once in tests)."""
+    _assessment_links[key] = AssessmentLink(key, label, url, order, later_round)
 
 
-def assessment_links(code):
-    """The registered dashboard links for the assessment ``code``, in their order, as (label, url)."""
+def assessment_links(code, has_previous=False):
+    """The registered dashboard links for the assessment ``code``, in their order, as (label, url);
+    ``has_previous``: whether it is a later round (links marked ``later_round`` need one)."""
     links = sorted(_assessment_links.values(), key=lambda link: (link.order, link.key))
-    return [(link.label, link.url(code)) for link in links]
+    return [(link.label, link.url(code)) for link in links if has_previous or not link.later_round]
 
 
 def register_finding_page(url):

@@ -34,6 +34,16 @@ from indicators.crosswalks import mapping, successors
 
 ALL_CARRY = frozenset(CarryOver.values)
 
+# What apps above assessments do when a round starts (or is completed): ``hook(new_round, by=user)``, run
+# inside start_round's transaction. reports registers the recommendations' follow-up rows here (its
+# ``ready()``), so assessments imports nothing of reports.
+_round_hooks = {}
+
+
+def register_round_hook(key, hook):
+    """Registering a key twice replaces the first (``ready()`` may run more than once in tests)."""
+    _round_hooks[key] = hook
+
 
 @dataclass
 class RoundResult:
@@ -359,4 +369,6 @@ def start_round(
         ]
         bulk_create_with_history(rows, DataPoint, default_user=by, default_change_reason=reason)
         counts["data_points"] = len(rows)
+    for key in sorted(_round_hooks):
+        _round_hooks[key](new, by=by)
     return result

@@ -24,3 +24,16 @@ class ReportsConfig(AppConfig):
         register_bilingual(self.get_model("Report"), ["title", "subtitle"])
         register_bilingual(self.get_model("ReportSection"), ["body"])
         register_bilingual(self.get_model("Recommendation"), ["text"])
+        register_bilingual(self.get_model("RecommendationFollowUp"), ["note"])
+        links.register_assessment_link(
+            "report-follow-up",
+            _("Follow-up of previous recommendations"),
+            lambda code: reverse("reports:follow_up", args=[code]),
+            order=22,
+            later_round=True,
+        )
+        # A round started from a previous one gets a follow-up row per previous recommendation.
+        from assessments.rounds import register_round_hook
+        from reports.followup import round_started
+
+        register_round_hook("reports-follow-up", round_started)

@@ -21,7 +21,7 @@ from assessments.progress import progress as assessment_progress
 from assessments.scopes import describe_scope
 from assessments.timezones import in_zone_of, show
 from indicators.choices import CategoryCode
-from reports import khmer
+from reports import followup, khmer
 from reports.choices import CATEGORY_SECTIONS, SectionKind
 from reports.media import ReportMedia
 from reports.queries import findings_for_report, recommendations_for, report_for, sections_for
@@ -205,6 +205,39 @@ def progress(content):
     )
     title = _("Progress since the previous assessment")
     return Chapter("progress", title, html, [("sec-progress", title, 1)])
+
+
+def follow_up(content):
+    """Follow-up of the previous round's recommendations (a round with a previous one): the summary
+    table by stakeholder group (statuses × groups), then each recommendation as the previous report
+    gave it, with its status, evidence note and sources. A fixed number of queries."""
+    assessment = content.assessment
+    previous = assessment.previous
+    items = list(followup.follow_ups_for(assessment))
+    groups = []
+    media = ReportMedia(None, [])  # the previous report's text: no figure of the other round loads
+    for group in StakeholderGroup:
+        members = [f for f in items if f.recommendation.stakeholder_group == group]
+        for f in members:
+            f.report_text = markdown(shown(f.recommendation, "text", previous, content.language).text, media)
+            f.report_note = text(content.in_language(f, "note"))
+            f.report_sources = [text(s.title) for s in f.sources.all()]
+        if members:
+            groups.append((group.label, members))
+    data = followup.summary(assessment)
+    data["rows"] = [{**row, "label": text(row["label"])} for row in data["rows"]]
+    title = _("Follow-up of the previous recommendations")
+    html = render_to_string(
+        "reports/pdf/follow_up.html",
+        {
+            "title": title,
+            "previous": text(previous.code),
+            "previous_title": text(previous.title),
+            "summary": data,
+            "groups": groups,
+        },
+    )
+    return Chapter("follow-up", title, html, [("sec-follow-up", title, 1)])
 
 
 def recommendations(content):

@@ -47,3 +47,13 @@ CONTENT_TYPES = {
     ExportFormat.PDF: "application/pdf",
     ExportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+
+
+class FollowUpStatus(models.TextChoices):
+    """How far a recommendation of the previous round was implemented, as the new round judges it."""
+
+    NOT_ASSESSED = "not_assessed", _("Not yet assessed")
+    IMPLEMENTED = "implemented", _("Implemented")
+    PARTLY = "partly", _("Partly implemented")
+    NOT_IMPLEMENTED = "not_implemented", _("Not implemented")
+    NOT_RELEVANT = "not_relevant", _("No longer relevant")

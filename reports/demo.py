@@ -1,12 +1,16 @@
 """Report content for the Cambodia demo (``khm-2023``), drawn from the facts of the published Cambodian
-key-findings report and written in our own words. Idempotent: running it again changes nothing."""
+key-findings report and written in our own words, and the second round's follow-up of its
+recommendations (``seed_follow_up``, ``khm-2027``). Idempotent: running it again changes nothing."""
 
 from datetime import date
 
 from django.db import transaction
 
-from assessments.choices import StakeholderGroup
-from reports.choices import Priority, SectionKind
+from assessments.choices import Role, StakeholderGroup
+from assessments.models import Membership, Source
+from reports import followup
+from reports.choices import FollowUpStatus, Priority, SectionKind
+from reports.followup import save_follow_up, sync_follow_ups
 from reports.models import Recommendation, Report, ReportSection
 
 G = StakeholderGroup
@@ -166,4 +170,65 @@ def seed_report(assessment):
             defaults={"text": text, "priority": priority},
         )
         rec.categories.set([categories[category]])
+    return assessment
+
+
+# The second round's judgement of some of the first round's recommendations, by the recommendation's
+# opening words: status and evidence note (illustrative, not facts about Cambodia).
+FOLLOW_UPS = {
+    "Establish an independent data protection authority.": (
+        FollowUpStatus.PARTLY,
+        "A draft personal data protection law was put to public consultation; the authority it foresees "
+        "is not set up yet.",
+    ),
+    "Publish public data online in open, easily reusable formats.": (
+        FollowUpStatus.PARTLY,
+        "The national open data portal lists more datasets, but many are PDF tables rather than reusable "
+        "files.",
+    ),
+    "Convene a national Internet Governance Forum every year.": (
+        FollowUpStatus.IMPLEMENTED,
+        "A national forum met in each of the last three years, with government, business and civil "
+        "society on its organising committee.",
+    ),
+    "Publish court decisions online.": (
+        FollowUpStatus.NOT_IMPLEMENTED,
+        "No court publishes its decisions online yet; the team found no plan to do so.",
+    ),
+    "Extend 4G coverage and meet quality-of-service standards.": (
+        FollowUpStatus.IMPLEMENTED,
+        "Operators report 4G coverage of most of the population; the regulator publishes quarterly "
+        "quality-of-service measurements.",
+    ),
+}
+
+
+@transaction.atomic
+def seed_follow_up(assessment):
+    """Give the demo's second round (``khm-2027``) follow-up statuses and notes for some of the first
+    round's recommendations, through the service, by the round's lead. Idempotent: only rows nobody has
+    saved yet (version 0) get a demo status."""
+    sync_follow_ups(assessment)
+    lead = (
+        Membership.objects.filter(assessment=assessment, role=Role.LEAD)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if lead is None:
+        return assessment
+    source = Source.objects.filter(assessment=assessment).order_by("title", "pk").first()
+    for item in followup.follow_ups_for(assessment).filter(version=0):
+        status_note = FOLLOW_UPS.get(item.recommendation.text)
+        if status_note is None:
+            continue
+        status, note = status_note
+        save_follow_up(
+            item,
+            by=lead.user,
+            expected_version=0,
+            status=status,
+            note=note,
+            sources=[source] if source and status == FollowUpStatus.IMPLEMENTED else [],
+        )
     return assessment

@@ -102,7 +102,8 @@ def build(assessment, language=None, *, with_progress=False):
     one written in it, else the other language's (assessments.languages.shown). ``with_progress``: the
     chapter "Progress since the previous assessment" follows the key findings (a round with a previous
     one only); its HTML is part of the content hash and the chapter cache key, so the option keeps
-    exports apart."""
+    exports apart. A round with a previous one always has the chapter "Follow-up of the previous
+    recommendations" after its own recommendations (reports/followup.py)."""
     language = report_language(assessment, language)
     with translation.override(language):
         content = builders.load(assessment, language)
@@ -112,6 +113,7 @@ def build(assessment, language=None, *, with_progress=False):
             builders.key_findings(content),
             *extra,
             builders.recommendations(content),
+            *([builders.follow_up(content)] if assessment.previous_id else []),
             builders.conclusion(content),
             *extra_chapters(assessment),  # registered by apps above reports (reports/extra.py)
             *builders.annex(content),

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from assessments.choices import FindingStatus, StakeholderGroup
 from indicators.models import Category
 from reports import register
-from reports.choices import Priority
-from reports.models import Recommendation
+from reports.choices import FollowUpStatus, Priority
+from reports.models import MAX_FOLLOW_UP_NOTE, Recommendation
 from reports.workspace import MAX_SECTION_CHARS
 
 
@@ -111,6 +111,62 @@ class RegisterFilter(forms.Form):
         self.fields["category"].choices = [("", _("All"))] + [
             (c.code, f"{c.code} – {c.name}") for c in categories
         ]
+
+    def filters(self):
+        return self.cleaned_data if self.is_valid() else {}
+
+
+class FollowUpForm(forms.Form):
+    """One follow-up's edit form: status, evidence note (both languages), sources of this round, and the
+    version the author loaded (a stale save is refused, as in the workspace). The sources' choices are
+    given by the page (one query for every form on it)."""
+
+    status = forms.ChoiceField(label=_("Implementation status"), choices=FollowUpStatus.choices)
+    note = forms.CharField(
+        label=_("Evidence note"),
+        required=False,
+        strip=False,
+        max_length=MAX_FOLLOW_UP_NOTE,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    note_second = forms.CharField(
+        label=_("Evidence note (second language)"),
+        required=False,
+        strip=False,
+        max_length=MAX_FOLLOW_UP_NOTE,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    sources = forms.TypedMultipleChoiceField(
+        label=_("Sources"), required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    overwrite_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    overwrite = forms.BooleanField(
+        required=False, label=_("Save mine anyway, replacing the other person's follow-up shown above")
+    )
+
+    def __init__(self, *args, source_choices=(), second_language=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sources"].choices = source_choices
+        if not second_language:
+            del self.fields["note_second"]
+
+    def expected_version(self):
+        data = self.cleaned_data
+        if data.get("overwrite") and data.get("overwrite_version") is not None:
+            return data["overwrite_version"]
+        return data["loaded_version"]
+
+
+class FollowUpFilter(forms.Form):
+    stakeholder_group = forms.ChoiceField(
+        label=_("Stakeholder group"),
+        required=False,
+        choices=[("", _("All"))] + list(StakeholderGroup.choices),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any"))] + list(FollowUpStatus.choices)
+    )
 
     def filters(self):
         return self.cleaned_data if self.is_valid() else {}

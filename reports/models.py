@@ -1,16 +1,26 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from assessments.choices import StakeholderGroup
 from assessments.languages import check_second_language, shown
-from assessments.models import Assessment, Finding
+from assessments.models import Assessment, Finding, Source
 from assessments.timezones import show
 from assessments.uploads import safe_suffix
 from indicators.models import Category
-from reports.choices import SECTION_ORDER, ExportFormat, ExportStatus, Priority, SectionKind
+from reports.choices import (
+    SECTION_ORDER,
+    ExportFormat,
+    ExportStatus,
+    FollowUpStatus,
+    Priority,
+    SectionKind,
+)
 from toolkit.models import Timestamped
 
 
@@ -159,6 +169,79 @@ class Recommendation(Timestamped):
     def clean(self):
         if self.assessment_id:
             check_second_language(self, ["text"], self.assessment)
+
+
+# A follow-up note is a paragraph or two of evidence, not a chapter: longer text is refused in place.
+MAX_FOLLOW_UP_NOTE = 5_000
+
+
+class RecommendationFollowUp(Timestamped):
+    """How far one recommendation of the previous round was implemented, as the new round judges it.
+
+    One row per (new round, previous round's recommendation), made by ``reports.followup.sync_follow_ups``
+    when a round starts from a previous one. The recommendation is only read (PROTECT: it cannot be deleted
+    while a later round follows it up). Saved through ``reports.followup.save_follow_up`` only: ``version``
+    is raised by every save, so a stale save is refused as for findings; history through
+    django-simple-history (the sources with it)."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="recommendation_follow_ups",
+        verbose_name=_("assessment"),
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name=_("recommendation of the previous round"),
+    )
+    status = models.CharField(
+        _("implementation status"),
+        max_length=20,
+        choices=FollowUpStatus.choices,
+        default=FollowUpStatus.NOT_ASSESSED,
+    )
+    note = models.TextField(
+        _("evidence note"),
+        blank=True,
+        validators=[MaxLengthValidator(MAX_FOLLOW_UP_NOTE)],
+        help_text=_("What was done, by whom, and how you know. Plain text."),
+    )
+    note_second = models.TextField(
+        _("evidence note (second language)"),
+        blank=True,
+        validators=[MaxLengthValidator(MAX_FOLLOW_UP_NOTE)],
+    )
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="recommendation_follow_ups", verbose_name=_("sources")
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        verbose_name = _("recommendation follow-up")
+        verbose_name_plural = _("recommendation follow-ups")
+        ordering = ["assessment", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "recommendation"], name="%(app_label)s_%(class)s_one_per_recommendation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.assessment.code}: {self.get_status_display()}"
+
+    def clean(self):
+        if self.assessment_id:
+            check_second_language(self, ["note"], self.assessment)
+            if self.recommendation_id and self.recommendation.assessment_id != self.assessment.previous_id:
+                raise ValidationError(
+                    {"recommendation": _("Follow up only the recommendations of the previous round.")}
+                )
 
 
 # The error recorded on an export whose worker died (reports.worker.fail_stale_exports).

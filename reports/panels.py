@@ -22,3 +22,23 @@ def section_panels(request, assessment, section):
         for key in sorted(_section_panels)
         if (html := _section_panels[key](request, assessment, section))
     ]
+
+
+# The same for the follow-up page (reports.followup_views): review adds each item's MAB comment thread.
+# A renderer is ``render(request, assessment, follow_ups, bound=None)`` → ``{follow-up pk: safe HTML}``,
+# for every item at once (a fixed number of queries, however many items).
+_follow_up_panels: dict[str, Callable] = {}
+
+
+def register_follow_up_panel(key, render):
+    _follow_up_panels[key] = render
+
+
+def follow_up_panels(request, assessment, follow_ups):
+    """``{pk: [html, …]}`` for the page's follow-ups."""
+    found = {}
+    for key in sorted(_follow_up_panels):
+        for pk, html in _follow_up_panels[key](request, assessment, follow_ups).items():
+            if html:
+                found.setdefault(pk, []).append(html)
+    return found

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import register_views, views, workspace_views
+from reports import followup_views, register_views, views, workspace_views
 
 app_name = "reports"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path(
         "<slug:code>/report/recommendations/<int:pk>/move/", register_views.move, name="recommendation_move"
     ),
+    path("<slug:code>/report/follow-up/", followup_views.follow_up_page, name="follow_up"),
+    path("<slug:code>/report/follow-up/sync/", followup_views.follow_up_sync, name="follow_up_sync"),
+    path("<slug:code>/report/follow-up/<int:pk>/", followup_views.follow_up_edit, name="follow_up_edit"),
     path(
         "<slug:code>/report/recommendations/findings.json",
         register_views.finding_options,

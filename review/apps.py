@@ -28,11 +28,17 @@ class ReviewConfig(AppConfig):
         # review reads reports (never the other way round), and only when it is installed.
         if apps.is_installed("reports"):
             targets.register_report_content()
+            targets.register_follow_ups()
             # The report workspace shows a section's open MAB comments beside its editor (reports.panels).
             from reports.panels import register_section_panel
             from review.panels import open_mab_comments_panel
 
             register_section_panel("review-comments", open_mab_comments_panel)
+            # … and each follow-up item's thread on the follow-up page.
+            from reports.panels import register_follow_up_panel
+            from review.panels import follow_up_threads
+
+            register_follow_up_panel("review-threads", follow_up_threads)
         register_transition_validator(refuse_endorsement_with_open_mab_comments)
         # The pages of assessments link here; assessments does not know this app (assessments.links).
         links.register_assessment_link(

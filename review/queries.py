@@ -174,7 +174,9 @@ def mab_comments(assessment, *, status="", disposition="", category="", commente
         comments = comments.filter(content_type=ContentType.objects.get_for_model(Finding))
     elif item == "report":
         comments = comments.filter(
-            content_type__in=ContentType.objects.get_for_models(*targets.report_models()).values()
+            content_type__in=ContentType.objects.get_for_models(
+                *targets.report_models(), *targets.follow_up_models()
+            ).values()
         )
     if status:
         comments = comments.filter(status=status)

@@ -1,7 +1,7 @@
 """What can be reviewed: a small registry of models that comments may attach to.
 
-All registrations happen in ``review/apps.py``: findings (``assessments``) and the report's sections and
-recommendations (``reports``, looked up with ``apps.get_model`` only when that app is installed). The
+All registrations happen in ``review/apps.py``: findings (``assessments``) and the report's sections,
+recommendations and follow-ups of the previous round's recommendations (``reports``, looked up with ``apps.get_model`` only when that app is installed). The
 dependency runs one way — ``review`` reads ``reports`` and ``assessments``; neither imports ``review`` —
 so the report keeps no knowledge of who comments on it. A registration says::
 
@@ -140,6 +140,39 @@ def register_report_content():
         url=_report_url,
         queryset=lambda: recommendation.objects.select_related("assessment"),
     )
+
+
+def _follow_up_url(obj):
+    return reverse("reports:follow_up", kwargs={"code": obj.assessment.code})
+
+
+def _follow_up_label(follow_up):
+    recommendation = follow_up.recommendation
+    return _("Follow-up · %(group)s: %(text)s") % {
+        "group": recommendation.get_stakeholder_group_display(),
+        "text": Truncator(" ".join(recommendation.text.split())).chars(90),
+    }
+
+
+def register_follow_ups():
+    """Make the follow-up of the previous round's recommendations reviewable (reports' follow-up page
+    shows the threads through ``reports.panels``; comments reach the matrix like any target). Called from
+    ``review.apps`` only when ``reports`` is installed."""
+    model = apps.get_model("reports", "RecommendationFollowUp")
+    register(
+        model,
+        assessment=lambda f: f.assessment,
+        label=_follow_up_label,
+        url=_follow_up_url,
+        queryset=lambda: model.objects.select_related("assessment", "recommendation"),
+    )
+
+
+def follow_up_models():
+    """The follow-up model when ``reports`` is installed (the matrix's report-content filter), else []."""
+    if not apps.is_installed("reports"):
+        return []
+    return [apps.get_model("reports", "RecommendationFollowUp")]
 
 
 def report_models():

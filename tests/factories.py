@@ -23,7 +23,14 @@ from assessments.services import create_assessment
 from indicators.models import Framework
 from publication.models import Publication
 from reports.choices import SectionKind
-from reports.models import ChapterCache, Recommendation, Report, ReportExport, ReportSection
+from reports.models import (
+    ChapterCache,
+    Recommendation,
+    RecommendationFollowUp,
+    Report,
+    ReportExport,
+    ReportSection,
+)
 from review import targets
 from review.choices import Frequency, NotificationKind, Verdict
 from review.models import Comment, LastSeen, Notification, NotificationPreference, Vote
@@ -180,6 +187,17 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     stakeholder_group = StakeholderGroup.GOVERNMENT
     text = factory.Sequence(lambda n: f"Publish public data in open formats ({n}).")
     order = factory.Sequence(lambda n: n)
+
+
+class RecommendationFollowUpFactory(factory.django.DjangoModelFactory):
+    """A later round's follow-up of one recommendation of its previous round (the round made directly,
+    not through start_round, so no other follow-up rows come with it)."""
+
+    class Meta:
+        model = RecommendationFollowUp
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    assessment = factory.LazyAttribute(lambda f: AssessmentFactory(previous=f.recommendation.assessment))
 
 
 class ReportExportFactory(factory.django.DjangoModelFactory):

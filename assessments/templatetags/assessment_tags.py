@@ -16,7 +16,7 @@ def my_assessments_section(context):
 @register.simple_tag
 def assessment_links(assessment):
     """The dashboard's buttons that the apps above register (assessments.links)."""
-    return links.assessment_links(assessment.code)
+    return links.assessment_links(assessment.code, has_previous=bool(assessment.previous_id))
 
 
 @register.simple_tag
@@ -31,7 +31,8 @@ def where_you_work(context):
     review, the report), for pages of the admin a member's role does not open. One query."""
     rows = with_role_labels(my_assessments(context["request"].user))
     for row in rows:
-        row.links = links.assessment_links(row.code)
+        # previous_id only when the row has it loaded: no query per row.
+        row.links = links.assessment_links(row.code, has_previous=bool(row.__dict__.get("previous_id")))
     return {"assessments": rows}
 
 

@@ -8,9 +8,16 @@ from rest_framework.reverse import reverse
 from assessments.api.serializers import FindingCodeField, second_language_field, validate_second_language
 from assessments.choices import StakeholderGroup
 from assessments.languages import languages
+from assessments.models import Source
 from indicators.models import Category
-from reports.choices import ExportFormat, ExportStatus, Priority, SectionKind
-from reports.models import Recommendation, ReportExport, ReportSection
+from reports.choices import ExportFormat, ExportStatus, FollowUpStatus, Priority, SectionKind
+from reports.models import (
+    MAX_FOLLOW_UP_NOTE,
+    Recommendation,
+    RecommendationFollowUp,
+    ReportExport,
+    ReportSection,
+)
 from toolkit.rest import StrictFieldsMixin
 
 MAX_TEXT = 100_000
@@ -179,3 +186,89 @@ class ReportExportSerializer(serializers.ModelSerializer):
             return None
         kwargs = {"code": self.context["assessment"].code, "pk": export.pk}
         return reverse("api:report-export-download", kwargs=kwargs, request=self.context["request"])
+
+
+class FollowedRecommendationSerializer(serializers.ModelSerializer):
+    """The previous round's recommendation, as it stands (read only)."""
+
+    assessment = serializers.CharField(source="assessment.code", read_only=True)
+
+    class Meta:
+        model = Recommendation
+        fields = ["id", "assessment", "stakeholder_group", "priority", "text", "text_second", "order"]
+        read_only_fields = fields
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    """One follow-up: the previous round's recommendation and how far it was implemented."""
+
+    recommendation = FollowedRecommendationSerializer(read_only=True)
+    status = serializers.ChoiceField(choices=FollowUpStatus.choices, read_only=True)
+    sources = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    updated_by = serializers.CharField(
+        source="updated_by.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = RecommendationFollowUp
+        fields = [
+            "id",
+            "recommendation",
+            "status",
+            "note",
+            "note_second",
+            "sources",
+            "version",
+            "updated_by",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+
+class SourceOfRoundField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": _("This assessment has no source {pk_value}."),
+    }
+
+    def __init__(self, **kwargs):
+        # pk_field: the schema reads the id's type from it (the serializer has no model).
+        super().__init__(pk_field=serializers.IntegerField(min_value=1, max_value=2**63 - 1), **kwargs)
+
+    def get_queryset(self):
+        return Source.objects.filter(assessment=self.context["assessment"])
+
+
+class FollowUpUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A partial update: any of status, note, note_second, sources (ids of this round's sources, the
+    whole list), plus the version the client read."""
+
+    read_serializer = FollowUpSerializer
+    status = serializers.ChoiceField(choices=FollowUpStatus.choices, required=False)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_FOLLOW_UP_NOTE,
+        help_text=_("Plain text, in the assessment's primary language."),
+    )
+    note_second = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_FOLLOW_UP_NOTE,
+        help_text=_("Plain text, in the assessment's second language; only when it has one."),
+    )
+    sources = SourceOfRoundField(many=True, required=False)
+    version = serializers.IntegerField(min_value=0, max_value=2**31 - 1, help_text=_("The version you read."))
+
+    def validate(self, attrs):
+        validate_second_language(self.context["assessment"], attrs)
+        return attrs
+
+
+class FollowUpConflictSerializer(serializers.Serializer):
+    """409: someone saved the follow-up after the version you sent."""
+
+    detail = serializers.CharField()
+    current = FollowUpSerializer(help_text=_("The follow-up as stored now."))

@@ -39,6 +39,11 @@ EXCLUDED = {
     "consultation.consultationitem": "part of a consultation (not in backups)",
     "consultation.participant": "participants' personal data has a retention period",
     "consultation.answer": "part of a consultation (not in backups)",
+    # A follow-up names a recommendation of the previous round, which a round's archive does not hold (a
+    # restored round stands on its own): the restored round has no follow-up.
+    "reports.recommendationfollowup": "follows up the previous round's recommendations, which are not in the archive",
+    "reports.historicalrecommendationfollowup": "history of the follow-up (not in backups)",
+    "reports.historicalrecommendationfollowup_sources": "history of the follow-up (not in backups)",
     "publication.publication": "the publication state: a restored assessment starts unpublished, its lead publishes it again",
 }
 # Ids that are not foreign keys but point at archived rows.

@@ -7,9 +7,11 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
-from reports.models import Recommendation, ReportExport, ReportSection
+from reports.followup import sync_follow_ups
+from reports.models import Recommendation, RecommendationFollowUp, ReportExport, ReportSection
 from review import services
 from review.models import Comment, Vote
+from tests.factories import AssessmentFactory, RecommendationFactory
 
 BASE = "/api/assessments/khm-2023"
 
@@ -210,6 +212,13 @@ WRITES = [
         "id",
     ),
     ("PATCH", "/api/assessments/{code}/recommendations/{id}/", "researcher", {"text": "y"}, "updated"),
+    (
+        "PATCH",
+        "/api/assessments/{code}/recommendation-follow-ups/{id}/",
+        "researcher",
+        {"version": 0, "status": "implemented"},
+        "recommendation",
+    ),
     ("POST", "/api/assessments/{code}/report-exports/", "lead", {}, None),
     ("POST", "/api/assessments/{code}/rounds/", "lead", {"code": "khm-2031"}, None),
 ]
@@ -225,6 +234,8 @@ TABLES = [
     ReportSection,
     Recommendation,
     ReportExport,
+    RecommendationFollowUp,
+    RecommendationFollowUp.history.model,
     Finding.history.model,
     Source.history.model,
     Citation.history.model,
@@ -235,8 +246,13 @@ TABLES = [
 @pytest.fixture
 def objects(members, report_targets, evidence):
     """One of everything a write can name: evidence, a comment of the researcher's, the demo report
-    (without its conclusion, so one can be created)."""
+    (without its conclusion, so one can be created), and a previous round whose recommendation it follows up."""
     ReportSection.objects.filter(assessment=report_targets, kind="conclusion").delete()
+    previous = AssessmentFactory(code="khm-2019")
+    RecommendationFactory(assessment=previous)
+    Assessment.objects.filter(pk=report_targets.pk).update(previous=previous)
+    report_targets.refresh_from_db()
+    sync_follow_ups(report_targets)
     comment = services.add_comment(evidence["finding"], by=members["researcher"], body="Check the law.")
     return {
         "source": evidence["source"].pk,
@@ -245,6 +261,7 @@ def objects(members, report_targets, evidence):
         "data-points": evidence["data_point"].pk,
         "comments": comment.pk,
         "recommendations": Recommendation.objects.filter(assessment=report_targets).first().pk,
+        "recommendation-follow-ups": RecommendationFollowUp.objects.get(assessment=report_targets).pk,
     }
 
 

@@ -34,3 +34,35 @@ def pdf_text(data, tmp_path, name="report.pdf"):
 
 def flat(text):
     return " ".join(text.replace("\u200b", "").split())
+
+
+def later_round(previous, lead, code="khm-2027"):
+    """A round started from ``previous`` (members and sources carried), with its follow-up rows made by
+    the round hook."""
+    from assessments.choices import CarryOver
+    from assessments.rounds import start_round
+
+    return start_round(previous, by=lead, code=code, carry={CarryOver.MEMBERS, CarryOver.SOURCES}).assessment
+
+
+@pytest.fixture
+def follow_round(assessment, members):
+    return make_follow_round(assessment, members)
+
+
+def make_follow_round(assessment, members):
+    """khm-2027 from khm-2023, which has three recommendations (two groups) and a source."""
+    from assessments.choices import StakeholderGroup
+    from tests.factories import RecommendationFactory
+
+    RecommendationFactory(
+        assessment=assessment, stakeholder_group=StakeholderGroup.GOVERNMENT, text="Adopt a **data** law."
+    )
+    RecommendationFactory(
+        assessment=assessment, stakeholder_group=StakeholderGroup.GOVERNMENT, text="Publish open data."
+    )
+    RecommendationFactory(
+        assessment=assessment, stakeholder_group=StakeholderGroup.JUDICIARY, text="Train the judges."
+    )
+    SourceFactory(assessment=assessment, title="Open data portal statistics")
+    return later_round(assessment, members["lead"])

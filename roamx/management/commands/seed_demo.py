@@ -14,7 +14,7 @@ from assessments.demo import (
 )
 from assessments.services import change_scope
 from consultation.demo import seed_consultation
-from reports.demo import seed_report
+from reports.demo import seed_follow_up, seed_report
 from review.demo import seed_review
 
 
@@ -57,5 +57,7 @@ class Command(BaseCommand):
             f"Demo second round {second.code} carried over from {assessment.code}: {scored} findings "
             "scored again (see its progress page)."
         )
+        seed_follow_up(second)
+        self.stdout.write(f"Demo follow-up of {assessment.code}'s recommendations ready in {second.code}.")
         seed_consultation(assessment)
         self.stdout.write(f"Demo consultation ready for {assessment.code} (sign in as lead to run it).")
