@@ -159,15 +159,7 @@ def projector(request, code, pk):
 @login_required
 def tallies(request, code, pk):
     consultation = _consultation(request, code, pk)
-    current = consultation.current_item
-    return JsonResponse(
-        {
-            "current": current.number if current else None,
-            "current_label": current.label if current else "",
-            "participants": consultation.participants.filter(details_given=True).count(),
-            "items": queries.tallies(consultation),
-        }
-    )
+    return JsonResponse(queries.projector_tallies(consultation))
 
 
 @login_required
