@@ -26,7 +26,9 @@ from review.rendering import word_diff
 def _consultation(request, code, pk, perm=Perm.VIEW):
     assessment = get_assessment_for(request.user, code, perm)
     consultation = (
-        Consultation.objects.filter(assessment=assessment, pk=pk).select_related("assessment").first()
+        Consultation.objects.filter(assessment=assessment, pk=pk)
+        .select_related("assessment", "current_item")
+        .first()
     )
     if consultation is None:
         raise Http404
