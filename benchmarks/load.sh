@@ -11,95 +11,25 @@
 # PGHOST/PGPORT/PGUSER (127.0.0.1, 5432, postgres). See docs/operations.md for reading the figures.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
-BIN="$ROOT/.venv/bin"
 DURATION=${LOAD_DURATION:-30s}
 CONNECTIONS=${LOAD_CONNECTIONS:-32}
 THREADS=${LOAD_THREADS:-2}
 PORT=${LOAD_PORT:-8765}
-PGHOST=${PGHOST:-127.0.0.1}
-PGPORT=${PGPORT:-5432}
-PGUSER=${PGUSER:-postgres}
-DB="roamx_load_$$"
-BASE="http://127.0.0.1:$PORT"
+DB_PREFIX=roamx_load
 DASHBOARD_P99_GOAL_MS=250
-WORK=$(mktemp -d -t roamx-load-XXXXXX)
-GUNICORN_PID=""
-
-# CPU seconds (user + system) the gunicorn workers have used so far: unlike latency, the CPU time
-# per request hardly changes when other processes compete for the machine.
-worker_cpu() {
-  local ticks=0 pid
-  for pid in $(pgrep -P "$GUNICORN_PID"); do
-    [[ -r /proc/$pid/stat ]] || continue
-    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
-  done
-  echo "$ticks"
-}
-
-cleanup() {
-  if [[ -n $GUNICORN_PID ]] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
-    kill "$GUNICORN_PID"
-    wait "$GUNICORN_PID" 2>/dev/null || true
-  fi
-  psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=benchmarks/common.sh
+source "$(dirname "$0")/common.sh"
 
 command -v wrk >/dev/null || scripts/system-packages.sh wrk
-if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
-  echo "Starting PostgreSQL"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
-  for _ in $(seq 30); do pg_isready -q -h "$PGHOST" -p "$PGPORT" && break; sleep 1; done
-fi
-
-psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -q -c "CREATE DATABASE $DB"
-export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB"
-export VAR_DIR="$WORK/var"
-
 echo "Setting up $DB: migrate, framework, full-scope demo"
-# The demo accounts are only created with DEBUG on; the server below runs without it.
-DEBUG=1 "$BIN/python" manage.py migrate --noinput -v 0
-DEBUG=1 "$BIN/python" manage.py load_framework >/dev/null
+bench_database
 DEBUG=1 "$BIN/python" manage.py seed_demo --scope full
 FINDING_PK=$(DEBUG=1 "$BIN/python" manage.py shell --no-imports -c \
   "from assessments.models import Finding; print(Finding.objects.get(assessment__code='khm-2023', indicator__code='R.1.1').pk)")
 
-# Production settings, except what needs TLS: there is none on 127.0.0.1.
-export DEBUG=0
-export SECRET_KEY="load-benchmark-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
-export ALLOWED_HOSTS="127.0.0.1,localhost"
-export SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
-export LOG_LEVEL=WARNING
-# Persistent connections, as in production (docs/operations.md); LOAD's caller may set 0 to compare.
-export DB_CONN_MAX_AGE=${DB_CONN_MAX_AGE:-60}
-# Hashed static files, as production serves them (the pages fail without the manifest).
-"$BIN/python" manage.py collectstatic --noinput -v 0
-# gunicorn as deployed (gunicorn.conf.py), with two workers.
-export WEB_CONCURRENCY=2 GUNICORN_BIND="127.0.0.1:$PORT"
-# No worker recycling mid-run: a restarted worker re-imports the app and resets the CPU counters read here.
-export GUNICORN_MAX_REQUESTS=0
-# shellcheck disable=SC2086
-"$BIN/gunicorn" --config gunicorn.conf.py ${LOAD_GUNICORN_ARGS:-} \
-  --access-logfile /dev/null --error-logfile "$WORK/gunicorn.log" &
-GUNICORN_PID=$!
-for _ in $(seq 60); do
-  curl -s -o /dev/null "$BASE/accounts/login/" && break
-  kill -0 "$GUNICORN_PID" 2>/dev/null || { cat "$WORK/gunicorn.log"; exit 1; }
-  sleep 0.5
-done
-
+bench_gunicorn
 echo "Signing in as researcher"
-JAR="$WORK/cookies.txt"
-TOKEN=$(curl -s -c "$JAR" "$BASE/accounts/login/" | sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' | head -1)
-[[ -n $TOKEN ]] || { echo "No CSRF token on the login page" >&2; exit 1; }
-curl -s -b "$JAR" -c "$JAR" -o /dev/null -e "$BASE/accounts/login/" \
-  --data-urlencode "csrfmiddlewaretoken=$TOKEN" --data-urlencode "username=researcher" \
-  --data-urlencode "password=roamx-demo" "$BASE/accounts/login/"
-SESSION=$(awk '$6 == "sessionid" {print $7}' "$JAR")
-[[ -n $SESSION ]] || { echo "Sign-in failed: no session cookie" >&2; exit 1; }
+bench_sign_in researcher
 COOKIE="Cookie: sessionid=$SESSION"
 
 # name|path|text the page must contain (so a redirect to the login page or an error page is never measured)

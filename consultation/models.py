@@ -126,3 +126,6 @@ class Answer(Timestamped):
     class Meta:
         ordering = ["item", "pk"]
         constraints = [models.UniqueConstraint(fields=["participant", "item"], name="one_answer_per_item")]
+
+    def __str__(self):
+        return _("Input %(n)s") % {"n": self.pk}

@@ -17,10 +17,10 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
 from assessments.timezones import activate_for
-from consultation import services
+from consultation import queries, services
 from consultation.choices import JoinedBy
 from consultation.forms import AnswerForm, DetailsForm
-from consultation.models import Answer, Consultation, Participant, digest
+from consultation.models import Consultation, Participant, digest
 from review.rendering import render_markdown
 from toolkit.security import client_ip
 
@@ -41,25 +41,28 @@ class Refused(Exception):
 
 
 def _resolve(request, kind, key, token):
-    """(consultation, participant or None) for the link, or Refused / Http404."""
-    consultation = Consultation.objects.select_related("assessment").filter(pk=key).first()
-    if consultation is None:
-        raise Http404
-    activate_for(consultation.assessment)
+    """(consultation, participant or None) for the link, or Refused / Http404: one query for a personal
+    link (the participant with its consultation), two for the open link with its cookie."""
     participant = None
     if kind == "p":
         participant = (
-            Participant.objects.filter(
-                consultation=consultation, token_digest=digest(token), joined_by=JoinedBy.INVITATION
-            ).first()
+            Participant.objects.select_related("consultation__assessment")
+            .filter(consultation_id=key, token_digest=digest(token), joined_by=JoinedBy.INVITATION)
+            .first()
             if token
             else None
         )
         if participant is None:
             raise Http404
+        consultation = participant.consultation
+        activate_for(consultation.assessment)
         if participant.revoked:
             raise Refused("consultation/public/gone.html", 410, {"reason": "revoked"})
     else:
+        consultation = Consultation.objects.select_related("assessment").filter(pk=key).first()
+        if consultation is None:
+            raise Http404
+        activate_for(consultation.assessment)
         if not consultation.open_token or not hmac.compare_digest(
             token.encode(), consultation.open_token.encode()
         ):
@@ -80,6 +83,8 @@ def _resolve(request, kind, key, token):
             participant = Participant.objects.filter(
                 pk=pk, consultation=consultation, joined_by=JoinedBy.OPEN_LINK, revoked=False
             ).first()
+            if participant is not None:
+                participant.consultation = consultation
     now = timezone.now()
     if now >= consultation.closes_at:
         raise Refused("consultation/public/gone.html", 410, {"reason": "closed"})
@@ -136,23 +141,23 @@ def home(request, consultation, participant, context, kind):
             services.save_details(participant, form.cleaned_data)
             return response
         return render(request, "consultation/public/details.html", {**context, "form": form})
-    answers = {a.item_id: a for a in participant.answers.all()}
-    items = list(consultation.items.all())
-    for item in items:
-        item.answer = answers.get(item.pk)
-    return render(request, "consultation/public/items.html", {**context, "items": items})
+    return render(
+        request,
+        "consultation/public/items.html",
+        {**context, "items": queries.items_with_answers(participant)},
+    )
 
 
 @_page
 def item(request, consultation, participant, context, kind, number):
-    number = int(number)
     if participant is None or not participant.details_given:
         return redirect(context["home"])
-    current = consultation.items.filter(number=number).first()
+    # The item, how many there are and the next one's number from the consultation's snapshot (the
+    # items never change), the participant's answer: one query.
+    current, count, following, answer = queries.item_for(participant, int(number))
     if current is None:
         raise Http404
-    answer = Answer.objects.filter(participant=participant, item=current).first()
-    initial = {"position": answer.position, "comment": answer.comment} if answer else None
+    initial = {"position": answer[0], "comment": answer[1]} if answer else None
     form = AnswerForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -160,12 +165,6 @@ def item(request, consultation, participant, context, kind, number):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            following = (
-                consultation.items.filter(number__gt=number)
-                .order_by("number")
-                .values_list("number", flat=True)
-                .first()
-            )
             return redirect(f"{context['home']}i/{following}/" if following else context["home"] + "?done=1")
     return render(
         request,
@@ -175,7 +174,7 @@ def item(request, consultation, participant, context, kind, number):
             "item": current,
             "item_html": render_markdown(current.text),
             "form": form,
-            "count": consultation.items.count(),
-            "answer": answer,
+            "count": count,
+            "answer": answer is not None,
         },
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Finding
 from assessments.rules import Perm, check
+from consultation import queries
 from consultation.choices import ItemKind, JoinedBy
 from consultation.models import Answer, Consultation, ConsultationItem, Participant, digest
 from reports.choices import CATEGORY_SECTIONS, SectionKind
@@ -214,15 +215,19 @@ def save_answer(participant, item, *, position, comment):
     """Replace the participant's answer on the item (one per item), refused once the consultation closed."""
     # No row lock: answers of many participants must not queue behind one another; an answer racing the
     # close by milliseconds is kept, as a paper form handed in at the bell would be.
-    consultation = Consultation.objects.get(pk=participant.consultation_id)
+    # The participant's page has just read the consultation with the participant (consultation.public).
+    consultation = participant.consultation
     if not consultation.is_open() or participant.revoked or participant.erased_at:
         raise ValidationError(_("This consultation is closed."))
-    answer, created = Answer.objects.get_or_create(
-        participant=participant, item=item, defaults={"position": position, "comment": comment}
+    if item.consultation_id != consultation.pk:
+        raise ValidationError(_("No such item."))
+    # One statement, new or replaced (INSERT … ON CONFLICT DO UPDATE); the team's disposition stays.
+    (answer,) = Answer.objects.bulk_create(
+        [Answer(participant=participant, item=item, position=position, comment=comment)],
+        update_conflicts=True,
+        unique_fields=["participant", "item"],
+        update_fields=["position", "comment", "updated"],
     )
-    if not created and (answer.position, answer.comment) != (position, comment):
-        answer.position, answer.comment = position, comment
-        answer.save(update_fields=["position", "comment", "updated"])
     return answer
 
 
@@ -232,6 +237,7 @@ def set_current_item(consultation, item, *, by):
     if item.consultation_id != consultation.pk:
         raise ValidationError(_("No such item."))
     Consultation.objects.filter(pk=consultation.pk).update(current_item=item)
+    transaction.on_commit(lambda: queries.forget_tallies(consultation))
 
 
 @transaction.atomic
@@ -252,6 +258,7 @@ def set_hidden(answer, *, by, hidden):
     """Hide an input as spam (lead only); it is never deleted and can be shown again."""
     check(by, answer.item.consultation.assessment, Perm.MANAGE_CONSULTATION)
     Answer.objects.filter(pk=answer.pk).update(hidden=hidden)
+    transaction.on_commit(lambda: queries.forget_tallies(answer.item.consultation))
 
 
 @transaction.atomic

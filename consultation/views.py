@@ -26,7 +26,9 @@ from review.rendering import word_diff
 def _consultation(request, code, pk, perm=Perm.VIEW):
     assessment = get_assessment_for(request.user, code, perm)
     consultation = (
-        Consultation.objects.filter(assessment=assessment, pk=pk).select_related("assessment").first()
+        Consultation.objects.filter(assessment=assessment, pk=pk)
+        .select_related("assessment", "current_item")
+        .first()
     )
     if consultation is None:
         raise Http404
@@ -159,15 +161,7 @@ def projector(request, code, pk):
 @login_required
 def tallies(request, code, pk):
     consultation = _consultation(request, code, pk)
-    current = consultation.current_item
-    return JsonResponse(
-        {
-            "current": current.number if current else None,
-            "current_label": current.label if current else "",
-            "participants": consultation.participants.filter(details_given=True).count(),
-            "items": queries.tallies(consultation),
-        }
-    )
+    return JsonResponse(queries.projector_tallies(consultation))
 
 
 @login_required

@@ -1,7 +1,8 @@
 """The API under /api/: each app's ``api/urls.py``, the OpenAPI schema and its docs page.
 
 An app adds its endpoints by appending its ``api.urls`` to APP_APIS (``review.api.urls`` for
-comments, ``reports.api.urls`` for recommendations, report sections and exports).
+comments, ``reports.api.urls`` for recommendations, report sections and exports, ``consultation.api.urls``
+for consultations, their items and inputs).
 """
 
 from django.urls import include, path, re_path
@@ -19,6 +20,7 @@ APP_APIS = [
     "assessments.api.urls",
     "review.api.urls",
     "reports.api.urls",
+    "consultation.api.urls",
     "publication.api.urls",
 ]
 

@@ -2,9 +2,12 @@
 the real pages — the details form, the item list, then every item's page and its answer — half through
 personal links, half through the open link (one address, as behind a venue's Wi-Fi), with a think time
 between items; meanwhile the projector polls its tallies as the page's script does. Prints p50/p99 per
-kind of request and the errors (any unexpected status, or a page without what it must show)."""
+kind of request and the errors (any unexpected status, or a page without what it must show), and — given
+the gunicorn workers' pids — the CPU time the workers spent per request (from /proc), which stays
+comparable when the machine is busy."""
 
 import argparse
+import os
 import random
 import re
 import statistics
@@ -21,6 +24,7 @@ POSITIONS = ["agree", "changes", "disagree"]
 
 timings = {}
 errors = []
+error_kinds = {}
 lock = threading.Lock()
 
 
@@ -31,12 +35,14 @@ def timed(kind, session, method, url, expect_status, expect_text=None, **kwargs)
     except requests.RequestException as exc:
         with lock:
             errors.append(f"{kind}: {exc}")
+            error_kinds[kind] = error_kinds.get(kind, 0) + 1
         return None
     elapsed = (time.perf_counter() - start) * 1000
     with lock:
         timings.setdefault(kind, []).append(elapsed)
         if response.status_code != expect_status or (expect_text and expect_text not in response.text):
             errors.append(f"{kind} {url}: {response.status_code}")
+            error_kinds[kind] = error_kinds.get(kind, 0) + 1
     return response
 
 
@@ -77,6 +83,19 @@ def projector(base, tallies, cookie, stop):
         stop.wait(3)
 
 
+def worker_ticks(pids):
+    """User + system clock ticks the processes have used (fields 14 and 15 of /proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
@@ -91,7 +110,10 @@ def main():
     parser.add_argument("--cookie", required=True)
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0))
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which participants arrive")
+    parser.add_argument("--workers", default="", help="the gunicorn workers' pids, comma-separated")
     args = parser.parse_args()
+    pids = [pid for pid in args.workers.split(",") if pid]
+    ticks_before = worker_ticks(pids)
     with open(args.links) as lines:
         links = [line.strip() for line in lines if line.strip()]
     stop = threading.Event()
@@ -105,18 +127,27 @@ def main():
     stop.set()
     poller.join()
     wall = time.perf_counter() - start
+    ticks = worker_ticks(pids) - ticks_before
     everything = [t for values in timings.values() for t in values]
     print(f"{len(links)} participants x {args.items} items in {wall:.0f} s: {len(everything)} requests")
-    print(f"\n{'request':<20} {'count':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(f"\n{'request':<20} {'count':>7} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for kind, values in timings.items():
         print(
-            f"{kind:<20} {len(values):>7} {statistics.median(values):>8.0f} "
+            f"{kind:<20} {len(values):>7} {error_kinds.get(kind, 0):>7} {statistics.median(values):>8.0f} "
             f"{percentile(values, 99):>8.0f} {max(values):>8.0f}"
         )
     p99 = percentile(everything, 99)
     print(
-        f"{'all':<20} {len(everything):>7} {statistics.median(everything):>8.0f} {p99:>8.0f} {max(everything):>8.0f}"
+        f"{'all':<20} {len(everything):>7} {len(errors):>7} {statistics.median(everything):>8.0f} "
+        f"{p99:>8.0f} {max(everything):>8.0f}"
     )
+    if pids and everything:
+        cpu_ms = 1000 * ticks / os.sysconf("SC_CLK_TCK") / len(everything)
+        print(
+            f"\nworkers' CPU: {ticks / os.sysconf('SC_CLK_TCK'):.1f} s, {cpu_ms:.1f} ms per request "
+            f"({len(everything) / wall:.1f} requests/s offered)"
+        )
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\nerrors: {len(errors)}")
     for line in errors[:10]:
         print("  ", line)

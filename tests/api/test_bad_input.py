@@ -1,17 +1,21 @@
 """Bad input is a 4xx with a message, in JSON, and nothing is written."""
 
+import datetime
 import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import Assessment, Citation, DataPoint, Finding, Source
+from consultation import services as consultation_services
+from consultation.models import Answer, Consultation
 from reports.followup import sync_follow_ups
 from reports.models import Recommendation, RecommendationFollowUp, ReportExport, ReportSection
 from review import services
 from review.models import Comment, Vote
-from tests.factories import AssessmentFactory, RecommendationFactory
+from tests.factories import AnswerFactory, AssessmentFactory, ParticipantFactory, RecommendationFactory
 
 BASE = "/api/assessments/khm-2023"
 
@@ -221,6 +225,13 @@ WRITES = [
     ),
     ("POST", "/api/assessments/{code}/report-exports/", "lead", {}, None),
     ("POST", "/api/assessments/{code}/rounds/", "lead", {"code": "khm-2031"}, None),
+    (
+        "POST",
+        "/api/assessments/{code}/consultations/{consultation}/inputs/{id}/disposition/",
+        "researcher",
+        {"disposition": "accepted"},
+        "hidden",
+    ),
 ]
 WRITE_IDS = [f"{method} {path}" for method, path, *_ in WRITES]
 TABLES = [
@@ -236,6 +247,8 @@ TABLES = [
     ReportExport,
     RecommendationFollowUp,
     RecommendationFollowUp.history.model,
+    Consultation,
+    Answer,
     Finding.history.model,
     Source.history.model,
     Citation.history.model,
@@ -254,7 +267,21 @@ def objects(members, report_targets, evidence):
     report_targets.refresh_from_db()
     sync_follow_ups(report_targets)
     comment = services.add_comment(evidence["finding"], by=members["researcher"], body="Check the law.")
+    now = timezone.now()
+    consultation = consultation_services.create_consultation(
+        report_targets,
+        by=members["lead"],
+        title="Workshop",
+        opens_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(days=1),
+        place="Phnom Penh",
+    )
+    answer = AnswerFactory(
+        participant=ParticipantFactory(consultation=consultation), item=consultation.items.first()
+    )
     return {
+        "consultation": consultation.pk,
+        "inputs": answer.pk,
         "source": evidence["source"].pk,
         "sources": evidence["source"].pk,
         "citations": evidence["citation"].pk,
@@ -267,8 +294,15 @@ def objects(members, report_targets, evidence):
 
 def url_of(path, objects):
     """The schema's path with this test's objects in it."""
-    resource = path.split("/")[4] if path.count("/") > 4 else ""
-    return path.format(code="khm-2023", indicator="R.1.1", kind="executive_summary", id=objects.get(resource))
+    parts = path.split("/")
+    resource = parts[parts.index("{id}") - 1] if "{id}" in parts else ""
+    return path.format(
+        code="khm-2023",
+        indicator="R.1.1",
+        kind="executive_summary",
+        id=objects.get(resource),
+        consultation=objects.get("consultation"),
+    )
 
 
 def body_of(body, objects):

@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consultation import services
@@ -163,3 +165,33 @@ def test_open_link_rate_limited_per_address(client, consultation, settings, redi
     assert "Too many requests" in client.get(home, REMOTE_ADDR="203.0.113.7").content.decode()
     assert client.get(home, REMOTE_ADDR="203.0.113.8").status_code == 200
     assert redis_cache._cache.get_client().keys("*rl:*")  # counted in Redis, not in this process
+
+
+def test_participant_pages_cost_a_few_queries_however_many_items(
+    client, consultation, invited, django_assert_max_num_queries
+):
+    """The workshop load (docs/operations.md): a personal link's item page is the participant with the
+    consultation and the participant's answer; saving adds one upsert; a second answer keeps the team's
+    disposition. The items come from the consultation's snapshot, read once per process."""
+    client.post(invited, DETAILS)
+    client.get(f"{invited}i/1/")  # the snapshot, read once
+    for number in (1, 2, 5):
+        with django_assert_max_num_queries(2):
+            page = client.get(f"{invited}i/{number}/")
+        assert page.status_code == 200 and f"Item {number} of 5" in page.content.decode()
+    with django_assert_max_num_queries(2):
+        assert "Not answered" in client.get(invited).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        saved = client.post(f"{invited}i/5/", {"position": "agree", "comment": "Fine."})
+    assert saved.status_code == 302 and saved.url.endswith("?done=1")
+    assert len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]) <= 3
+    Answer.objects.update(disposition="accepted")
+    client.post(f"{invited}i/5/", {"position": "changes", "comment": "On reflection."})
+    answer = Answer.objects.get()
+    assert (answer.position, answer.comment, answer.disposition) == ("changes", "On reflection.", "accepted")
+    page = client.get(f"{invited}i/5/").content.decode()
+    assert (
+        'value="changes" required id="id_position_1" checked' in page and "On reflection.</textarea>" in page
+    )
+    assert "Agree with changes" in client.get(invited).content.decode()
+    assert client.get(f"{invited}i/6/").status_code == 404
