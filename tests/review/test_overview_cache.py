@@ -1,5 +1,5 @@
 """The review overview keeps its list's HTML under a key of everything the list shows
-(review.queries.overview_fingerprint): a repeat visit skips computing it, and every kind of change shows
+(review.queries.overview_fingerprints): a repeat visit skips computing it, and every kind of change shows
 at once — edits, votes, comments resolved and reopened, the reader's own visits, the filters, the language,
 and each reader's own "changed" flags."""
 
@@ -88,3 +88,13 @@ def test_every_kind_of_change_shows_at_once(client, members, finding):
     Finding.objects.filter(pk=other.first().pk).update(archived=True)
     client.cookies["django_language"] = "en"
     assert row(client)[0] == "129 findings shown"
+
+
+def test_the_chart_key_is_the_dashboards_key(members, finding):
+    from assessments.queries import dashboard_fingerprint
+    from review.queries import overview_fingerprints
+
+    assessment = Finding.objects.select_related("assessment").get(pk=finding.pk).assessment
+    chart, own = overview_fingerprints(assessment, members["mab"])
+    assert chart == dashboard_fingerprint(assessment)
+    assert own.startswith(chart + ":") and own != chart
