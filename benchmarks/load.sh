@@ -66,6 +66,9 @@ DEBUG=1 "$BIN/python" manage.py load_framework >/dev/null
 DEBUG=1 "$BIN/python" manage.py seed_demo --scope full
 FINDING_PK=$(DEBUG=1 "$BIN/python" manage.py shell --no-imports -c \
   "from assessments.models import Finding; print(Finding.objects.get(assessment__code='khm-2023', indicator__code='R.1.1').pk)")
+# The public results page needs the results published; the consultation pages a participant's personal link
+# with their details given (benchmarks/profile_pages.py does the same).
+PARTICIPANT_PATH=$(DEBUG=1 "$BIN/python" -c "import sys; sys.path.insert(0, 'benchmarks'); from profile_pages import public_setup; print(public_setup())" | tail -1)
 
 # Production settings, except what needs TLS: there is none on 127.0.0.1.
 export DEBUG=0
@@ -111,6 +114,9 @@ ENDPOINTS=(
   "finding (admin form)|/admin/assessments/finding/$FINDING_PK/change/|R.1.1|25"
   "findings API|/api/assessments/khm-2023/findings/|\"indicator\"|8"
   "comment matrix|/a/khm-2023/review/matrix/|<table class=\"data\"|15"
+  "public results|/p/khm-2023/|Cambodia|15"
+  "consultation (participant)|${PARTICIPANT_PATH}|National validation workshop|10"
+  "consultation item|${PARTICIPANT_PATH}i/1/|National validation workshop|10"
 )
 for entry in "${ENDPOINTS[@]}"; do
   IFS='|' read -r name path expect _ <<<"$entry"
