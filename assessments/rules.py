@@ -6,10 +6,11 @@ not allow an action gets 403.
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from assessments.choices import TRANSITIONS, FindingStatus, Role
-from assessments.models import Assessment
+from assessments.models import Assessment, Membership
 from assessments.timezones import activate_for
 
 
@@ -100,9 +101,19 @@ def get_assessment_for(user, code, perm=Perm.VIEW, queryset=None):
     A request scoped to an assessment shows times in its time zone: this makes it the current zone for
     the rest of the request (``timezones.TimeZoneMiddleware`` resets it).
     """
-    assessment = (queryset if queryset is not None else Assessment.objects).filter(code=code).first()
+    assessments = (queryset if queryset is not None else Assessment.objects).filter(code=code)
+    if user.is_authenticated:
+        # The user's role comes with the assessment: one query, not two (role_of's per-request cache).
+        assessments = assessments.annotate(
+            _user_role=Subquery(
+                Membership.objects.filter(assessment=OuterRef("pk"), user=user.pk).values("role")[:1]
+            )
+        )
+    assessment = assessments.first()
     if assessment is None:
         raise Http404("No such assessment.")
+    if user.is_authenticated:
+        user.__dict__.setdefault("_roamx_roles", {})[assessment.pk] = assessment.__dict__.pop("_user_role")
     check(user, assessment, perm)
     activate_for(assessment)
     return assessment

@@ -26,6 +26,9 @@ bench_database
 DEBUG=1 "$BIN/python" manage.py seed_demo --scope full
 FINDING_PK=$(DEBUG=1 "$BIN/python" manage.py shell --no-imports -c \
   "from assessments.models import Finding; print(Finding.objects.get(assessment__code='khm-2023', indicator__code='R.1.1').pk)")
+# The public results page needs the results published; the consultation pages a participant's personal link
+# with their details given (benchmarks/profile_pages.py does the same).
+PARTICIPANT_PATH=$(DEBUG=1 "$BIN/python" -c "import sys; sys.path.insert(0, 'benchmarks'); from profile_pages import public_setup; print(public_setup())" | tail -1)
 
 bench_gunicorn
 echo "Signing in as researcher"
@@ -34,6 +37,7 @@ COOKIE="Cookie: sessionid=$SESSION"
 
 # name|path|text the page must contain (so a redirect to the login page or an error page is never measured)
 # |goal: the most worker CPU (ms) one request may cost (docs/operations.md)
+# [|anonymous: requested without the session, as its readers have none]
 ENDPOINTS=(
   "dashboard|/a/khm-2023/|Cambodia|5"
   "finding (review page)|/a/khm-2023/review/R.1.1/|R.1.1|8"
@@ -41,10 +45,15 @@ ENDPOINTS=(
   "finding (admin form)|/admin/assessments/finding/$FINDING_PK/change/|R.1.1|25"
   "findings API|/api/assessments/khm-2023/findings/|\"indicator\"|8"
   "comment matrix|/a/khm-2023/review/matrix/|<table class=\"data\"|15"
+  "public results|/p/khm-2023/|Cambodia|15|anonymous"
+  "consultation (participant)|${PARTICIPANT_PATH}|National validation workshop|10|anonymous"
+  "consultation item|${PARTICIPANT_PATH}i/1/|National validation workshop|10|anonymous"
 )
+# The header each endpoint is requested with: the session, or none for anonymous pages.
+header_for() { [[ $1 == anonymous ]] && echo "X-Anonymous: 1" || echo "$COOKIE"; }
 for entry in "${ENDPOINTS[@]}"; do
-  IFS='|' read -r name path expect _ <<<"$entry"
-  status=$(curl -s -o "$WORK/page" -w '%{http_code}' -H "$COOKIE" "$BASE$path" || true)
+  IFS='|' read -r name path expect _ who <<<"$entry"
+  status=$(curl -s -o "$WORK/page" -w '%{http_code}' -H "$(header_for "$who")" "$BASE$path" || true)
   if [[ $status != 200 ]] || ! grep -qF -- "$expect" "$WORK/page"; then
     echo "$name ($path) answered $status without \"$expect\": not measuring a wrong page." >&2
     exit 1
@@ -53,8 +62,8 @@ done
 
 # Warm up both workers (templates, URL resolvers, connections) before measuring.
 for entry in "${ENDPOINTS[@]}"; do
-  IFS='|' read -r name path _ _ <<<"$entry"
-  wrk -t1 -c2 -d2s -H "$COOKIE" "$BASE$path" >/dev/null
+  IFS='|' read -r name path _ _ who <<<"$entry"
+  wrk -t1 -c2 -d2s -H "$(header_for "$who")" "$BASE$path" >/dev/null
 done
 # Other processes on this machine take CPU from gunicorn, PostgreSQL and wrk: say how busy it was.
 echo "Machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) before measuring"
@@ -63,9 +72,9 @@ printf '\n%-24s %7s %8s %8s %7s %15s %6s %s\n' "endpoint" "rps" "p50 ms" "p99 ms
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 goal=yes
 for entry in "${ENDPOINTS[@]}"; do
-  IFS='|' read -r name path _ cpu_goal <<<"$entry"
+  IFS='|' read -r name path _ cpu_goal who <<<"$entry"
   cpu_before=$(worker_cpu)
-  line=$(wrk --timeout 10s -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$COOKIE" -s benchmarks/load.lua "$BASE$path" | grep '^RESULT')
+  line=$(wrk --timeout 10s -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$(header_for "$who")" -s benchmarks/load.lua "$BASE$path" | grep '^RESULT')
   declare -A r=()
   for pair in ${line#RESULT }; do r[${pair%%=*}]=${pair#*=}; done
   errors=$((r[socket_errors] + r[non2xx]))

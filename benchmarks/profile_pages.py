@@ -33,16 +33,43 @@ from django.test import Client  # noqa: E402
 
 from assessments.models import Finding  # noqa: E402
 
+# Pages read without signing in (the public results page, a participant's consultation pages).
+ANONYMOUS = {"public", "consult", "item"}
+
+
+def public_setup():
+    """Publish the demo's results and give its workshop one participant with a personal link whose details
+    are filled in (as benchmarks/load.sh does); returns the participant's home path."""
+    from consultation.models import Consultation, Participant
+    from consultation.services import invite_with_token
+    from publication.services import save_publication
+
+    assessment = Finding.objects.get(assessment__code="khm-2023", indicator__code="R.1.1").assessment
+    lead = get_user_model().objects.get(username="lead")
+    save_publication(assessment, by=lead, publish=True)
+    consultation = Consultation.objects.filter(assessment=assessment).order_by("pk").first()
+    path = invite_with_token(consultation, by=lead, email="bench@example.org", name="Bench Participant")
+    Participant.objects.filter(consultation=consultation, email="bench@example.org").update(
+        details_given=True
+    )
+    return path
+
 
 def pages():
     pk = Finding.objects.get(assessment__code="khm-2023", indicator__code="R.1.1").pk
+    participant = public_setup()
     return {
+        # The floor: every middleware, the session and the user, and one "SELECT 1".
+        "healthz": "/healthz/",
         "dashboard": "/a/khm-2023/",
         "review": "/a/khm-2023/review/R.1.1/",
         "overview": "/a/khm-2023/review/",
         "admin": f"/admin/assessments/finding/{pk}/change/",
         "api": "/api/assessments/khm-2023/findings/",
         "matrix": "/a/khm-2023/review/matrix/",
+        "public": "/p/khm-2023/",
+        "consult": participant,
+        "item": f"{participant}i/1/",
     }
 
 
@@ -118,11 +145,12 @@ def main():
                 measure(name, request, n)
         return
     user = get_user_model().objects.get(username=os.environ.get("PROFILE_USER", "researcher"))
-    client = Client()
-    client.force_login(user)
+    signed_in = Client()
+    signed_in.force_login(user)
     for name, path in pages().items():
         if wanted and name not in wanted:
             continue
+        client = Client() if name in ANONYMOUS else signed_in
         measure(name, (client, "get", path, None, 200), n)
 
 

@@ -252,6 +252,17 @@ def lost_message():
     return _("The report worker stopped while rendering this export; press Export again.")
 
 
+# The error recorded on an export that could not be queued (Redis, RQ's queue, unreachable).
+QUEUE_DOWN = "QueueUnreachable"
+
+
+def queue_down_message():
+    return _(
+        "The report queue is not reachable right now, so this export did not start. Press Export again "
+        "in a few minutes; if it keeps failing, tell an administrator."
+    )
+
+
 class ReportExport(Timestamped):
     """One press of Export: its progress, and the PDF (or Word file) once rendered."""
 
@@ -319,7 +330,7 @@ class ReportExport(Timestamped):
     @property
     def failure_message(self):
         """What the report page says about a failed export."""
-        if self.error.startswith(WORKER_LOST):
+        if self.error.startswith((WORKER_LOST, QUEUE_DOWN)):
             return self.stage
         return _("The export failed; try again or tell an administrator.")
 

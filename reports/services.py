@@ -1,17 +1,32 @@
 """The writes of the reports app that people start: export requests (the render itself is
 reports/worker.py, run by the background task in reports/tasks.py)."""
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.languages import languages
 from assessments.rules import Perm, check
 from reports import document
 from reports.choices import ACTIVE, ExportFormat, ExportStatus
-from reports.models import ReportExport
+from reports.models import QUEUE_DOWN, ReportExport, queue_down_message
 from reports.tasks import render_export
 from reports.worker import fail_stale_exports
+
+log = logging.getLogger(__name__)
+
+try:  # Redis is there when the queue is RQ (TASKS_BACKEND=django_tasks_rq.RQBackend)
+    from redis.exceptions import RedisError as _QueueError
+except ImportError:  # pragma: no cover - redis is a dependency of the cache backend too
+    _QueueError = OSError
+
+
+class QueueUnavailable(Exception):
+    """The export was recorded but could not be queued: it is marked failed, with ``str(self)`` saying
+    so to the person who pressed Export (the page as a message, the API as a 503)."""
 
 
 def latest_export_for_content(assessment, content_hash, fmt=ExportFormat.PDF, language=None):
@@ -75,9 +90,23 @@ def request_export(assessment, *, by, fmt=ExportFormat.PDF, language=None, with_
         )
         # Enqueue after commit, so the worker never looks for a row it cannot see yet.
         transaction.on_commit(lambda: _enqueue(export, render_export))
+    if export.status == ExportStatus.FAILED:
+        raise QueueUnavailable(export.stage)
     return export, False
 
 
 def _enqueue(export, task):
-    result = task.enqueue(export.pk)
+    try:
+        result = task.enqueue(export.pk)
+    except (_QueueError, OSError) as exc:
+        # Redis down: the row is failed at once (not left "waiting" until the stale-export timer).
+        log.error("Export %s not queued: the task queue is unreachable (%s)", export.pk, exc)
+        export.status = ExportStatus.FAILED
+        export.stage = str(queue_down_message())
+        export.error = f"{QUEUE_DOWN}: {type(exc).__name__}: {exc}"
+        export.finished = timezone.now()
+        ReportExport.objects.filter(pk=export.pk).update(
+            status=export.status, stage=export.stage, error=export.error, finished=export.finished
+        )
+        return
     ReportExport.objects.filter(pk=export.pk).update(task_id=str(result.id))

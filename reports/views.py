@@ -13,7 +13,7 @@ from reports import document
 from reports.choices import SECTION_ORDER, ExportFormat, ExportStatus
 from reports.downloads import export_response
 from reports.queries import exports_for, recommendations_for, sections_for
-from reports.services import request_export
+from reports.services import QueueUnavailable, request_export
 
 
 @login_required
@@ -75,13 +75,17 @@ def export(request, code):
     if language not in (None, *languages(assessment)):
         messages.error(request, _("The report can be exported in the assessment's languages only."))
         return redirect("reports:report", code=assessment.code)
-    export, reused = request_export(
-        assessment,
-        by=request.user,
-        fmt=fmt,
-        language=language,
-        with_progress=request.POST.get("with_progress") == "1",
-    )
+    try:
+        export, reused = request_export(
+            assessment,
+            by=request.user,
+            fmt=fmt,
+            language=language,
+            with_progress=request.POST.get("with_progress") == "1",
+        )
+    except QueueUnavailable as unavailable:
+        messages.error(request, str(unavailable))
+        return redirect("reports:report", code=assessment.code)
     if reused and export.status == ExportStatus.DONE:
         messages.success(
             request, _("The content has not changed since the last export: that file is ready to download.")

@@ -5,13 +5,20 @@ from urllib.parse import quote
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from assessments.choices import FindingStatus, Role, StakeholderGroup
 from assessments.models import Citation, DataPoint, Finding, Membership
-from indicators.models import Category, Question
+from assessments.queries import (
+    DASHBOARD_FINGERPRINT_VALUES,
+    dashboard_fingerprint_parts,
+    fingerprint_key,
+    fingerprint_values,
+)
+from indicators.models import Category, Indicator, Question
 from review import targets
 from review.choices import CommentStatus, Verdict
 from review.models import Comment, LastSeen, Vote
@@ -108,6 +115,42 @@ def overview(assessment, user, *, findings=None, changed_only=False):
             category["groups"].append({"title": title, "findings": []})
         category["groups"][-1]["findings"].append(finding)
     return categories, shown
+
+
+def overview_fingerprints(assessment, user):
+    """``(dashboard_fingerprint(assessment), the list's key)``. What the overview's list shows for ``user``, as a key that changes with every edit that could change
+    it, in one query: the dashboard's parts (findings and their evidence), votes (number, newest id, last
+    change), comments on findings (the same: open counts change on resolve and reopen, which set
+    ``updated``), the user's last-seen records (the "changed" flags), and the framework's indicators."""
+    q = connection.ops.quote_name
+    finding = q(Finding._meta.db_table)
+    vote, comment, seen = (q(model._meta.db_table) for model in (Vote, Comment, LastSeen))
+    indicator = q(Indicator._meta.db_table)
+    parts = [
+        *dashboard_fingerprint_parts(assessment),
+        (
+            f"SELECT COUNT(*), MAX(v.id), MAX(v.updated) FROM {vote} v JOIN {finding} f ON v.finding_id = f.id "
+            "WHERE f.assessment_id = %s",
+            [assessment.pk],
+        ),
+        (
+            f"SELECT COUNT(*), MAX(id), MAX(updated) FROM {comment} WHERE assessment_id = %s "
+            "AND content_type_id = %s",
+            [assessment.pk, ContentType.objects.get_for_model(Finding).pk],
+        ),
+        (
+            f"SELECT COUNT(*), MAX(s.seen_at) FROM {seen} s JOIN {finding} f ON s.finding_id = f.id "
+            "WHERE f.assessment_id = %s AND s.user_id = %s",
+            [assessment.pk, user.pk],
+        ),
+        (
+            f"SELECT COUNT(*), MAX(updated) FROM {indicator} WHERE framework_id = %s",
+            [assessment.framework_id],
+        ),
+    ]
+    values = fingerprint_values(parts)
+    dashboard = fingerprint_key(assessment, values[:DASHBOARD_FINGERPRINT_VALUES])
+    return dashboard, fingerprint_key(assessment, values)
 
 
 def finding_for_page(assessment, indicator_code):

@@ -202,13 +202,20 @@ REPORT_EXPORT_STALE_SECONDS = envint("REPORT_EXPORT_STALE_SECONDS", 300)
 
 # Caches (the dashboard's parts): each process's memory by default; with REDIS_URL one Redis shared by
 # every worker and machine, so a part computed by one is served by all (docs/deploy.md).
+# Redis unreachable: reads are misses and writes are skipped (toolkit/cache.py), so pages still render from
+# the database; an address that drops packets costs at most the timeouts below.
 REDIS_URL = env("REDIS_URL", "")
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": float(env("REDIS_CONNECT_TIMEOUT", "0.5")),
+    "socket_timeout": float(env("REDIS_TIMEOUT", "1")),
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "toolkit.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "roamx"),
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -286,9 +293,11 @@ CONSULTATION_RETENTION_DAYS = envint("CONSULTATION_RETENTION_DAYS", 180)
 CONSULTATION_OPEN_RATE = env("CONSULTATION_OPEN_RATE", "5000/10m")
 CONSULTATION_POLL_SECONDS = envint("CONSULTATION_POLL_SECONDS", 3)
 if env("CONSULTATION_CACHE_URL", ""):
+    # Degrading too: with Redis away the open link's limit fails open rather than answering 500.
     CACHES["ratelimit"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "toolkit.cache.DegradingRedisCache",
         "LOCATION": env("CONSULTATION_CACHE_URL"),
+        "OPTIONS": REDIS_CACHE_OPTIONS,
     }
     RATELIMIT_USE_CACHE = "ratelimit"
 # How long the author of a review comment may still edit it.

@@ -112,6 +112,29 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+# What FindingSerializer reads of a finding and its relations (the list's only(); tests/api/test_queries.py
+# checks that a page of findings is one query, so a column missing here would show as extra queries).
+LIST_COLUMNS = (
+    "assessment_id",
+    "status",
+    "score",
+    "special_score",
+    "confidence",
+    "narrative",
+    "narrative_second",
+    "due_date",
+    "version",
+    "updated",
+    "indicator__code",
+    "indicator__text",
+    "indicator__is_core",
+    "indicator__category__code",
+    "indicator__question__theme__code",
+    "assignee__username",
+    "updated_by__username",
+)
+
+
 class FindingViewSet(
     AssessmentScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -130,12 +153,27 @@ class FindingViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return FindingSerializer.Meta.model.objects.none()
+        if self.action == "list":
+            # The list reads only the columns it shows; the assessment (for score labels) is the one
+            # resolved for the request, attached to each row in paginate_queryset, not a copy per row.
+            return (
+                FindingSerializer.Meta.model.objects.filter(assessment=self.assessment, archived=False)
+                .select_related("indicator__category", "indicator__question__theme", "assignee", "updated_by")
+                .only(*LIST_COLUMNS)
+                .order_by("indicator__order")
+            )
         return (
             findings_for(self.request.user)
             .filter(assessment=self.assessment)
             .select_related("updated_by")
             .order_by("indicator__order")
         )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        for finding in page if page is not None else ():
+            finding.assessment = self.assessment
+        return page
 
     def retrieve(self, request, *args, **kwargs):
         finding = self.get_object()

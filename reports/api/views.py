@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from assessments.api.scoped import AssessmentScopedMixin
@@ -31,7 +32,7 @@ from reports.downloads import export_response
 from reports.forms import FollowUpFilter
 from reports.models import Recommendation, RecommendationFollowUp, ReportExport, ReportSection
 from reports.queries import exports_for, recommendations_for
-from reports.services import request_export
+from reports.services import QueueUnavailable, request_export
 from toolkit.rest import ID, SkipUnchangedUpdateMixin
 
 
@@ -71,6 +72,13 @@ class RecommendationViewSet(AssessmentScopedMixin, SkipUnchangedUpdateMixin, vie
         serializer.save(assessment=self.assessment)
 
 
+class QueueDown(APIException):
+    """The task queue (Redis, with RQ) is unreachable: the export was recorded as failed, not queued."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unreachable"
+
+
 class ReportExportViewSet(
     AssessmentScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -96,6 +104,7 @@ class ReportExportViewSet(
                 ReportExportSerializer, description=_("Unchanged content: the existing export.")
             ),
             201: OpenApiResponse(ReportExportSerializer, description=_("A new export, queued.")),
+            503: OpenApiResponse(description=_("The task queue is unreachable: the export did not start.")),
         },
     )
     def create(self, request, *args, **kwargs):
@@ -103,13 +112,16 @@ class ReportExportViewSet(
         (200) and nothing renders again; otherwise a new one is queued (201). Follow its ``status``."""
         body = ExportRequestSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        export, reused = request_export(
-            self.assessment,
-            by=request.user,
-            fmt=body.validated_data.get("format", ExportFormat.PDF),
-            language=body.validated_data.get("language"),
-            with_progress=body.validated_data.get("with_progress", False),
-        )
+        try:
+            export, reused = request_export(
+                self.assessment,
+                by=request.user,
+                fmt=body.validated_data.get("format", ExportFormat.PDF),
+                language=body.validated_data.get("language"),
+                with_progress=body.validated_data.get("with_progress", False),
+            )
+        except QueueUnavailable as unavailable:
+            raise QueueDown(str(unavailable)) from None
         export = self.get_queryset().get(pk=export.pk)
         code = status.HTTP_200_OK if reused else status.HTTP_201_CREATED
         return Response(self.get_serializer(export).data, status=code)

@@ -1,5 +1,7 @@
 """The review pages every member reads: the overview and the finding page."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from assessments.choices import FindingStatus, SpecialScore
 from assessments.filters import FindingFilter
+from assessments.models import Finding
 from assessments.queries import dashboard_figures
 from assessments.rules import Perm, check, get_assessment_for
 from assessments.services import EditConflict, allowed_transitions
@@ -27,21 +30,23 @@ from review.views.base import Bound, add_errors, perm_flags, run_action
 def overview(request, code):
     assessment = get_assessment_for(request.user, code)
     # The same filters as the API's findings list (category, core, status, assignee, changed since, …).
-    filters = FindingFilter(
-        request.GET or None, queryset=queries.review_findings(assessment), request=request
-    )
-    findings = filters.qs if filters.is_bound and filters.is_valid() else filters.queryset
+    # The findings' query is built only when the list is not cached (_listing).
+    filters = FindingFilter(request.GET or None, queryset=Finding.objects.none(), request=request)
+    valid = filters.is_bound and filters.is_valid()
     changed_only = request.GET.get("changed") == "1"
-    categories, shown = queries.overview(
-        assessment, request.user, findings=findings, changed_only=changed_only
-    )
+    figures_key, list_key = queries.overview_fingerprints(assessment, request.user)
     return render(
         request,
         "review/overview.html",
         {
             "assessment": assessment,
-            "categories": categories,
-            "shown": shown,
+            # The template caches the list's HTML under this key (per person: the "changed" flags are
+            # theirs; per query string: the filters) and the chart under the dashboard's key; it calls
+            # these only when it has no copy for the current key.
+            "fingerprint": list_key,
+            "figures_fingerprint": figures_key,
+            "query": request.GET.urlencode(),
+            "listing": partial(_listing, assessment, request.user, filters if valid else None, changed_only),
             "filters": filters,
             "filtered": changed_only or any(request.GET.get(name) for name in filters.filters),
             "status": request.GET.get("status", ""),
@@ -49,9 +54,17 @@ def overview(request, code):
             "statuses": FindingStatus.choices,
             "can": perm_flags(check(request.user, assessment)),
             # The report's category chart over every finding in scope, whatever the filters.
-            "figures": dashboard_figures(assessment),
+            "figures": partial(dashboard_figures, assessment),
         },
     )
+
+
+def _listing(assessment, user, filters, changed_only):
+    findings = queries.review_findings(assessment)
+    if filters is not None:
+        findings = filters.filter_queryset(findings)
+    categories, shown = queries.overview(assessment, user, findings=findings, changed_only=changed_only)
+    return {"categories": categories, "shown": shown}
 
 
 def revise(request, finding):

@@ -190,3 +190,22 @@ def test_export_list_does_not_grow(api_as, members, assessment):
         api_as("mab"), "/api/assessments/khm-2023/report-exports/", lambda: [add(i) for i in range(1, 40)]
     )
     assert few == many <= 8
+
+
+def test_the_findings_list_reads_few_columns_but_says_what_the_detail_says(api_as, members, assessment):
+    """The list's lean read (only the shown columns, the request's assessment on every row) gives each
+    finding exactly as its detail does, scored and assigned ones included."""
+    fill(assessment, members, 12)
+    for n, finding in enumerate(Finding.objects.filter(assessment=assessment, archived=False)[:12]):
+        save_finding(
+            finding,
+            by=members["researcher"],
+            expected_version=finding.version,
+            fields={"score": 1 + n % 5, "narrative": f"Text {n} <b>bold</b>", "status": "draft"},
+        )
+    client = api_as("researcher")
+    rows = client.get("/api/assessments/khm-2023/findings/", {"page_size": 500}).json()["results"]
+    assert len(rows) == 130
+    for row in rows[:20] + rows[-5:]:
+        assert client.get(f"/api/assessments/khm-2023/findings/{row['indicator']}/").json() == row
+    assert any(row["score_label"] for row in rows) and any(row["assignee"] == "lead" for row in rows)

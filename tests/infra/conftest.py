@@ -73,7 +73,7 @@ def redis_cache(redis_url, settings):
     """This process's cache on Redis, as REDIS_URL sets it (roamx/settings.py)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "toolkit.cache.DegradingRedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": "roamx",
         }

@@ -12,7 +12,8 @@ from .conftest import figures_key, gunicorn, settings_value, signed_in
 
 def test_redis_url_puts_every_cache_in_redis(redis_url):
     backend = "settings.CACHES['default']['BACKEND']"
-    assert settings_value(backend, REDIS_URL=redis_url) == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis backend, made to treat an unreachable Redis as misses (tests/infra/test_redis_down.py).
+    assert settings_value(backend, REDIS_URL=redis_url) == "toolkit.cache.DegradingRedisCache"
     assert settings_value(backend, REDIS_URL="") == "django.core.cache.backends.locmem.LocMemCache"
 
 
