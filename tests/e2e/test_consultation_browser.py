@@ -94,3 +94,24 @@ def test_three_phones_and_the_projector(browser, live_server, framework, screens
     for page in phones:
         page.context.close()
     projector.context.close()
+
+
+def test_a_participant_reads_khmer_in_the_khmer_font(browser, live_server, framework):
+    """The participants' pages load no web font but the Khmer one, and only for Khmer text: a phone without
+    a Khmer font shows Khmer, not empty boxes."""
+    call_command("seed_demo", stdout=io.StringIO())
+    consultation = Consultation.objects.get(title=TITLE)
+    lead = get_user_model().objects.get(username="lead")
+    url = live_server.url + services.invite_with_token(consultation, by=lead, email="sok@example.org")
+    fonts = """async () => { await document.fonts.ready;
+      return [...document.fonts].map(f => [f.family.replace(/["']/g, ''), f.status]); }"""
+    page = phone(browser)
+    page.context.add_cookies([{"name": "django_language", "value": "km", "url": live_server.url}])
+    page.goto(url)
+    assert page.evaluate("document.documentElement.lang") == "km"
+    assert ["Noto Sans Khmer", "loaded"] in page.evaluate(fonts)
+    # In English the Khmer font is declared but never downloaded.
+    english = phone(browser)
+    english.goto(url)
+    assert english.evaluate("document.documentElement.lang") == "en"
+    assert ["Noto Sans Khmer", "loaded"] not in english.evaluate(fonts)
