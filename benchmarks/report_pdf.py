@@ -3,12 +3,18 @@
 Builds the data in a throwaway SQLite database: every finding with about 150 words, a data point and
 two sources. Prints, per report: seconds and pages of the first export (chapters rendered in parallel,
 nothing cached), of a re-export after one finding changed, of a cached re-download, of a one-pass
-WeasyPrint render of the same report, and of Chromium printing the same HTML; and peak memory.
+WeasyPrint render of the same report, and of Chromium printing the same HTML; the CPU seconds of each
+(the export's: this process and its render pool; Chromium's: all its processes); the unchanged-content
+checks; the sum of the peak memory (VmHWM) of every process of the export; and the load average with
+every figure (the machine may be shared: compare CPU seconds and ratios taken in the same run).
 """
 
+import ctypes
+import gc
 import multiprocessing
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -18,32 +24,36 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-TMP = Path(tempfile.mkdtemp(prefix="roamx-bench-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP / 'bench.sqlite3'}"
-os.environ["VAR_DIR"] = str(TMP)
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roamx.settings")
+# multiprocessing imports this script into each process of the render pools (as "__mp_main__"): they
+# must not set up Django, a database and a temporary directory, or their memory would not be the
+# memory of the render processes of a task worker (manage.py db_worker imports nothing there).
+if __name__ != "__mp_main__":
+    sys.path.insert(0, str(ROOT))
+    TMP = Path(tempfile.mkdtemp(prefix="roamx-bench-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{TMP / 'bench.sqlite3'}"
+    os.environ["VAR_DIR"] = str(TMP)
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roamx.settings")
 
-import django  # noqa: E402
+    import django  # noqa: E402
 
-django.setup()
+    django.setup()
 
-from django.core.files.base import ContentFile  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+    from django.core.files.base import ContentFile  # noqa: E402
+    from django.core.management import call_command  # noqa: E402
 
-from assessments.choices import FindingStatus, Scope, StakeholderGroup  # noqa: E402
-from assessments.models import Citation, DataPoint, Finding, Source  # noqa: E402
-from assessments.services import create_assessment  # noqa: E402
-from indicators.models import Framework  # noqa: E402
-from reports import document, pdf  # noqa: E402
-from reports.models import Recommendation, ReportExport  # noqa: E402
-from reports.pdf_worker import render_html, warm_up  # noqa: E402
-from tests.e2e.conftest import CHROMIUM  # noqa: E402
-from tests.e2e.conftest import CHROMIUM_ARGS as E2E_CHROMIUM_ARGS  # noqa: E402
+    from assessments.choices import FindingStatus, Scope, StakeholderGroup  # noqa: E402
+    from assessments.models import Citation, DataPoint, Finding, Source  # noqa: E402
+    from assessments.services import create_assessment  # noqa: E402
+    from indicators.models import Framework  # noqa: E402
+    from reports import document, fingerprint, pdf  # noqa: E402
+    from reports.models import Recommendation, ReportExport  # noqa: E402
+    from reports.pdf_worker import render_html, warm_up  # noqa: E402
+    from tests.e2e.conftest import CHROMIUM  # noqa: E402
+    from tests.e2e.conftest import CHROMIUM_ARGS as E2E_CHROMIUM_ARGS  # noqa: E402
 
-# The same chromium and no-network flags as the browser tests, printing without its own header/footer.
-CHROMIUM_ARGS = ["--headless", *E2E_CHROMIUM_ARGS, "--no-pdf-header-footer"]
+    # The same chromium and no-network flags as the browser tests, printing without its own header/footer.
+    CHROMIUM_ARGS = ["--headless", *E2E_CHROMIUM_ARGS, "--no-pdf-header-footer"]
 WORDS = [
     "the",
     "government",
@@ -132,6 +142,7 @@ def chromium_seconds(html):
     src = TMP / "report.html"
     out = TMP / "chromium.pdf"
     src.write_text(html)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
         [CHROMIUM, *CHROMIUM_ARGS, f"--print-to-pdf={out}", src.as_uri()],
@@ -140,9 +151,45 @@ def chromium_seconds(html):
         timeout=300,
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     pages = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
     pages = next((line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")), "?")
-    return seconds, pages
+    return seconds, cpu, pages
+
+
+def load():
+    return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a live process (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def export_processes(reference):
+    """The export's processes: this one (the task worker's part), the render workers, and the pool's
+    forkserver and resource tracker (this process's other multiprocessing children, not the reference
+    render's process)."""
+    workers = [p.pid for p in pdf.pool()._processes.values()]
+    skip = set(workers) | {p.pid for p in reference._processes.values()}
+    helpers = [
+        pid
+        for pid in children(os.getpid())
+        if pid not in skip and "multiprocessing" in Path(f"/proc/{pid}/cmdline").read_text()
+    ]
+    return {"main": [os.getpid()], "render workers": workers, "forkserver and resource tracker": helpers}
+
+
+def reset_peaks(pids):
+    """Start each process's peak (VmHWM) afresh (Linux: 5 → /proc/<pid>/clear_refs). This process first
+    hands back to the system what building the benchmark's data left free, as a task worker would not
+    have it: the peak is then the export's, not the set-up's."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    for pid in pids:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 def status_mb(pid, field):
@@ -184,28 +231,57 @@ def reference_pool():
 def bench(code, scope, reference):
     assessment, findings = build(code, scope)
     print(f"\n## {code}: {scope} scope, {len(findings)} indicators")
+    processes = export_processes(reference)
+    pids = [pid for group in processes.values() for pid in group]
+    # The peaks from here on: the export's (from building its HTML to the re-export), not the set-up's.
+    reset_peaks(pids)
     started = time.perf_counter()
     doc = document.build(assessment)
     html_seconds = time.perf_counter() - started
     single_html = document.single_document(doc)
-    chrome_s, chrome_pages = chromium_seconds(single_html)
+    chrome_s, chrome_cpu, chrome_pages = chromium_seconds(single_html)
+    chrome_load = load()
 
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
     first = pdf.render_report(doc)
+    first_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    first_load = load()
     export = ReportExport.objects.create(
-        assessment=assessment, content_hash=first.content_hash, pages=first.pages, status="done"
+        assessment=assessment,
+        content_hash=first.content_hash,
+        source_fingerprint=fingerprint.of(assessment),
+        pages=first.pages,
+        status="done",
     )
     export.file.save("x.pdf", ContentFile(first.pdf))
     if os.environ.get("BENCH_PDF_DIR"):  # keep the PDF to look at its pages
         Path(os.environ["BENCH_PDF_DIR"], f"{code}.pdf").write_bytes(first.pdf)
+
+    # The unchanged-content checks on unchanged content: the quick one (the database fingerprint, which
+    # request_export asks first) and the sure one (build the HTML and hash it, the fallback).
+    started, cpu_before = time.perf_counter(), time.process_time()
+    quick = ReportExport.objects.filter(
+        assessment=assessment, source_fingerprint=fingerprint.of(assessment), status="done"
+    ).first()
+    quick_s, quick_cpu = time.perf_counter() - started, time.process_time() - cpu_before
+    assert quick == export
+    started, cpu_before = time.perf_counter(), time.process_time()
+    unchanged = document.build(assessment).content_hash == first.content_hash
+    hash_s, hash_cpu = time.perf_counter() - started, time.process_time() - cpu_before
+    check_load = load()
 
     # One finding changes: only its annex chapter and the key-findings chapter render again.
     finding = findings[len(findings) // 2]
     finding.narrative += " A new sentence from the review."
     finding.save()
     started = time.perf_counter()
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
     doc2 = document.build(assessment)
     second = pdf.render_report(doc2)
     second_s = time.perf_counter() - started
+    second_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    second_load = load()
+    peaks = {name: [status_mb(pid, "VmHWM") for pid in group] for name, group in processes.items()}
 
     started = time.perf_counter()
     cached = ReportExport.objects.filter(content_hash=first.content_hash, status="done").first()
@@ -213,38 +289,59 @@ def bench(code, scope, reference):
         data = fh.read()
     download_s = time.perf_counter() - started
     assert data == first.pdf
-
-    started = time.perf_counter()
-    unchanged = document.build(assessment).content_hash == second.content_hash
-    hash_s = time.perf_counter() - started
+    download_load = load()
 
     single = pdf.single_html(doc)
+    ref_pid = next(iter(reference._processes.values())).pid
+    cpu_before = cpu_seconds(ref_pid)
     started = time.perf_counter()
     _single_pdf, single_pages, _layout = reference.submit(
         render_html, single, doc.resources_for(single)
     ).result()
     single_s = time.perf_counter() - started
+    single_cpu = cpu_seconds(ref_pid) - cpu_before
 
     ratio = lambda s: s / chrome_s  # noqa: E731
     print(f"HTML built in {html_seconds:.2f} s")
-    print(f"Chromium print of the same HTML:   {chrome_s:6.2f} s  {chrome_pages} pages")
     print(
-        f"first export (parallel chapters):  {first.seconds:6.2f} s  {first.pages} pages  "
-        f"{ratio(first.seconds):.2f}x Chromium  ({first.chapters_rendered}/{first.chapters_total} chapters)"
+        f"Chromium print of the same HTML:   {chrome_s:6.2f} s  CPU {chrome_cpu:5.2f} s  "
+        f"{chrome_pages} pages  ({chrome_load})"
     )
     print(
-        f"re-export, one finding changed:    {second_s:6.2f} s  {second.pages} pages  "
-        f"{ratio(second_s):.2f}x Chromium  ({second.chapters_rendered}/{second.chapters_total} chapters, "
-        "HTML build included)"
+        f"first export (parallel chapters):  {first.seconds:6.2f} s  CPU {first_cpu:5.2f} s  "
+        f"{first.pages} pages  {ratio(first.seconds):.2f}x Chromium (CPU "
+        f"{first_cpu / max(chrome_cpu, 1e-6):.2f}x)  ({first.chapters_rendered}/{first.chapters_total} "
+        f"chapters)  ({first_load})"
+    )
+    print(
+        f"re-export, one finding changed:    {second_s:6.2f} s  CPU {second_cpu:5.2f} s  "
+        f"{second.pages} pages  {ratio(second_s):.2f}x Chromium  ({second.chapters_rendered}/"
+        f"{second.chapters_total} chapters, HTML build included)  ({second_load})"
     )
     print(
         f"cached re-download:                {download_s * 1000:6.1f} ms  "
-        f"1/{first.seconds / max(download_s, 1e-6):.0f} of the first render"
+        f"1/{first.seconds / max(download_s, 1e-6):.0f} of the first render  ({download_load})"
     )
-    print(f"unchanged-content check (hash):    {hash_s:6.2f} s  (unchanged={unchanged})")
     print(
-        f"one-pass WeasyPrint (reference):   {single_s:6.2f} s  {single_pages} pages  {ratio(single_s):.2f}x Chromium"
+        f"unchanged check, quick (fingerprint): {quick_s:6.3f} s  CPU {quick_cpu:5.3f} s  "
+        f"{quick_s / first.seconds:.3f} of the first export, {quick_s / second_s:.3f} of the re-export  "
+        f"({check_load})"
     )
+    print(
+        f"unchanged check, sure (HTML hash):    {hash_s:6.3f} s  CPU {hash_cpu:5.3f} s  "
+        f"(unchanged={unchanged})"
+    )
+    print(
+        f"one-pass WeasyPrint (reference):   {single_s:6.2f} s  CPU {single_cpu:5.2f} s  "
+        f"{single_pages} pages  {ratio(single_s):.2f}x Chromium  ({load()})"
+    )
+    print(
+        "peak memory (VmHWM) of the export's processes, first export and re-export: "
+        + "; ".join(f"{name} " + ", ".join(f"{mb:.0f} MB" for mb in mbs) for name, mbs in peaks.items())
+        + f"; sum {sum(sum(mbs) for mbs in peaks.values()):.0f} MB"
+    )
+    pss = [pss_mb(pid) for pid in pids]
+    print(f"memory now (PSS, shared pages counted once): {sum(pss):.0f} MB in {len(pss)} processes")
 
 
 def main():
@@ -259,22 +356,6 @@ def main():
     bench("bench-full", Scope.FULL, reference)
     bench("bench-core", Scope.CORE, reference)
 
-    workers = [p.pid for p in pdf.pool()._processes.values()]
-    skip = {p.pid for p in reference._processes.values()}
-    helpers = [pid for pid in children(os.getpid()) if pid not in skip and pid not in workers]
-    helpers = [pid for pid in helpers if "python" in Path(f"/proc/{pid}/cmdline").read_text()]
-    main_peak = status_mb("self", "VmHWM")
-    worker_peaks = [status_mb(pid, "VmHWM") for pid in workers]
-    helper_peaks = [status_mb(pid, "VmHWM") for pid in helpers]
-    pss = [pss_mb(pid) for pid in [os.getpid(), *workers, *helpers]]
-    print(
-        f"\npeak memory (VmHWM) of the export's processes: main {main_peak:.0f} MB; render workers "
-        + ", ".join(f"{m:.0f} MB" for m in worker_peaks)
-        + "; forkserver and resource tracker "
-        + ", ".join(f"{m:.0f} MB" for m in helper_peaks)
-        + f"; sum {main_peak + sum(worker_peaks) + sum(helper_peaks):.0f} MB"
-    )
-    print(f"memory now (PSS, shared pages counted once): {sum(pss):.0f} MB in {len(pss)} processes")
     reference.shutdown()
     pdf.shutdown_pool()
 

@@ -22,4 +22,6 @@ class ConsultationConfig(AppConfig):
             order=30,
         )
         inputs.register_input_source("consultation", integration.matrix_rows)
-        extra.register_chapter("consultation", integration.report_chapter, order=10)
+        extra.register_chapter(
+            "consultation", integration.report_chapter, order=10, reads=integration.report_rows
+        )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from consultation import queries
 from consultation.choices import Source
-from consultation.models import Answer, Consultation
+from consultation.models import Answer, Consultation, ConsultationItem, Participant
 from reports.chapters import Chapter, markdown, text
 from review.choices import CommentStatus
 from review.inputs import InputRow
@@ -46,6 +46,16 @@ def matrix_rows(assessment):
             )
         )
     return rows
+
+
+def report_rows(assessment):
+    """Every row ``report_chapter`` reads (reports/fingerprint.py: the quick unchanged-content check)."""
+    return [
+        Consultation.objects.filter(assessment=assessment),
+        ConsultationItem.objects.filter(consultation__assessment=assessment),
+        Participant.objects.filter(consultation__assessment=assessment),
+        Answer.objects.filter(item__consultation__assessment=assessment),
+    ]
 
 
 def report_chapter(assessment):

@@ -285,6 +285,10 @@ class ReportExport(Timestamped):
     progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
     stage = models.CharField(max_length=200, blank=True, verbose_name=_("stage"))
     content_hash = models.CharField(max_length=64, db_index=True, verbose_name=_("content hash"))
+    # reports.fingerprint: the database rows (and deploy) this export was built from; "" if unknown.
+    source_fingerprint = models.CharField(
+        max_length=64, blank=True, default="", editable=False, verbose_name=_("source fingerprint")
+    )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     is_draft = models.BooleanField(default=True, verbose_name=_("is draft"))
     # The optional chapter "Progress since the previous assessment" (a later round only).

@@ -5,8 +5,8 @@ Why apart: WeasyPrint lays a document out in one Python thread, roughly 0.1 s a 
 does not depend on its page numbers, so chapters can be laid out independently and concurrently, and a
 chapter whose HTML did not change is reused from the cache. What does depend on the page numbers — the
 table of contents, the headers and footers — is rendered last, when every chapter's length is known: the
-front matter with literal page numbers, and an overlay document of empty pages that carries only the
-margin boxes and the watermark. pikepdf (qpdf) joins the PDFs, stamps the overlay as a form XObject, and
+front matter with literal page numbers, and an overlay of empty pages that carries only the margin boxes
+(with literal page numbers too) and the watermark, in as many parts as there are render processes. pikepdf (qpdf) joins the PDFs, stamps the overlay as a form XObject, and
 restores what a one-document render would have had: named destinations for every anchor, the contents'
 links to their pages, and bookmarks — all from the positions the workers report (pdf_worker.render_html).
 
@@ -40,12 +40,14 @@ def css_string(value):
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def margin_css(short_title):
-    """Headers and footers; the same for the overlay and the one-document render."""
-    page_label = _("Page %(page)s of %(pages)s")
-    before, _sep, rest = page_label.partition("%(page)s")
-    middle, _sep, after = rest.partition("%(pages)s")
-    footer = f"{css_string(before)} counter(page) {css_string(middle)} counter(pages) {css_string(after)}"
+def margin_css(short_title, footer=None):
+    """Headers and footers; the same for the overlay and the one-document render. ``footer``: the CSS
+    content of the page-number footer (default: "Page x of y" by the page counters)."""
+    if footer is None:
+        page_label = _("Page %(page)s of %(pages)s")
+        before, _sep, rest = page_label.partition("%(page)s")
+        middle, _sep, after = rest.partition("%(pages)s")
+        footer = f"{css_string(before)} counter(page) {css_string(middle)} counter(pages) {css_string(after)}"
     return (
         f"@page {{ @top-left {{ content: {css_string(short_title)}; font-size: 7.5pt; color: #5b6578; }}"
         " @top-right { content: string(chapter); font-size: 7.5pt; color: #5b6578; }"
@@ -55,19 +57,28 @@ def margin_css(short_title):
     )
 
 
+def workers():
+    return settings.REPORT_RENDER_PROCESSES or os.cpu_count() or 1
+
+
 def pool():
-    """Worker processes, started once per process and reused (forkserver: no inherited threads/DB)."""
+    """Worker processes, started once per process and reused (forkserver: no inherited threads/DB).
+
+    The forkserver preloads only ``reports.pdf_worker`` (no WeasyPrint): each worker imports WeasyPrint
+    and loads the fonts itself, once, in ``warm_up``. Preloading WeasyPrint would make each worker's
+    start a little faster but keep another process of WeasyPrint's size (the forkserver) alive next to
+    them for as long as the task worker runs.
+    """
     global _pool
     if _pool is None:
-        workers = settings.REPORT_RENDER_PROCESSES or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["weasyprint", "reports.pdf_worker"])
+        context.set_forkserver_preload(["reports.pdf_worker"])
         warm = render_to_string(
             "reports/pdf/document.html",
             {"css": report_document.report_css(), "body": "<p>Aa ក</p>", "body_class": "", "lang": "en"},
         )
         _pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=warm_up, initargs=(warm,)
+            max_workers=workers(), mp_context=context, initializer=warm_up, initargs=(warm,)
         )
     return _pool
 
@@ -188,18 +199,37 @@ def front_document(doc, numbers=None):
     )
 
 
-def _overlay_html(doc, chapters, front_pages):
+# The overlay (every page's header, footer and watermark) is laid out in parts, one per render process, so
+# that it does not run on one core after the chapters while the others wait. Each part prints its page
+# numbers literally; a part shorter than this is not worth a process's set-up.
+OVERLAY_MIN_PART = 24
+
+
+def _overlay_htmls(doc, chapters, front_pages):
+    """The overlay as ``[html]`` in page order, and its page count."""
     sheets = [""] * front_pages
     for chapter, rendered in zip(doc.chapters, chapters, strict=True):
         sheets += [chapter.title] * rendered.pages
-    html = render_to_string(
-        "reports/pdf/overlay.html",
-        {"css": doc.css + margin_css(doc.short_title), "pages": sheets, "is_draft": doc.is_draft},
-    )
-    return html, len(sheets)
+    total = len(sheets)
+    label = _("Page %(page)s of %(pages)s")
+    pages = [
+        {"chapter": title, "footer": label % {"page": n, "pages": total}, "first": n == 1}
+        for n, title in enumerate(sheets, 1)
+    ]
+    parts = max(1, min(workers(), total // OVERLAY_MIN_PART))
+    size = -(-total // parts)
+    css = doc.css + margin_css(doc.short_title, footer="string(footer)")
+    htmls = [
+        render_to_string(
+            "reports/pdf/overlay.html",
+            {"css": css, "pages": pages[start : start + size], "is_draft": doc.is_draft},
+        )
+        for start in range(0, total, size)
+    ]
+    return htmls, total
 
 
-def _join(doc, front, chapters, overlay):
+def _join(doc, front, chapters, overlays):
     """One PDF: the parts' pages, the overlay stamped on each, named destinations for every anchor,
     the table of contents' links, and bookmarks for the headings."""
     out = pikepdf.new()
@@ -211,8 +241,12 @@ def _join(doc, front, chapters, overlay):
         out.pages.extend(source.pages)
         for name, (page, x, y) in part.layout["anchors"].items():
             dests.setdefault(name, (start + page, x, y))
-    stamps = pikepdf.open(io.BytesIO(overlay.pdf))
-    for page, stamp in zip(out.pages, stamps.pages, strict=True):
+    stamps = []
+    for overlay in overlays:
+        source = pikepdf.open(io.BytesIO(overlay.pdf))
+        sources.append(source)
+        stamps.extend(source.pages)
+    for page, stamp in zip(out.pages, stamps, strict=True):
         page.add_overlay(stamp)
 
     def destination(name):
@@ -276,19 +310,18 @@ def _render_report(doc, progress, use_cache):
     # the guess was wrong.
     front_pages = 2
     for _attempt in range(3):
-        overlay_html, sheets = _overlay_html(doc, chapters, front_pages)
-        (front, overlay), _n = _render_all(
-            doc,
-            [("~front", _front_html(doc, chapters, front_pages)), ("~overlay", overlay_html)],
-            use_cache,
-        )
+        overlay_htmls, sheets = _overlay_htmls(doc, chapters, front_pages)
+        parts = [("~front", _front_html(doc, chapters, front_pages))]
+        parts += [(f"~overlay-{n}", html) for n, html in enumerate(overlay_htmls)]
+        (front, *overlays), _n = _render_all(doc, parts, use_cache)
         if front.pages == front_pages:
             break
         front_pages = front.pages
-    assert overlay.pages == sheets == front.pages + sum(c.pages for c in chapters), (overlay.pages, sheets)
-    pdf_bytes, pages = _join(doc, front, chapters, overlay)
+    stamped = sum(o.pages for o in overlays)
+    assert stamped == sheets == front.pages + sum(c.pages for c in chapters), (stamped, sheets)
+    pdf_bytes, pages = _join(doc, front, chapters, overlays)
     refused = list(doc.refused)
-    for part in [front, *chapters, overlay]:
+    for part in [front, *chapters, *overlays]:
         # The fetcher's own refusals: none while the sanitiser catches everything; listed if not.
         for url in part.layout.get("refused", []):
             item = {"where": _("PDF renderer"), "url": clean_url(url)}

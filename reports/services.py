@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from assessments.languages import languages
 from assessments.rules import Perm, check
-from reports import document
+from reports import document, fingerprint
 from reports.choices import ACTIVE, ExportFormat, ExportStatus
 from reports.models import QUEUE_DOWN, ReportExport, queue_down_message
 from reports.tasks import render_export
@@ -29,20 +29,19 @@ class QueueUnavailable(Exception):
     so to the person who pressed Export (the page as a message, the API as a 503)."""
 
 
-def latest_export_for_content(assessment, content_hash, fmt=ExportFormat.PDF, language=None):
-    language = language or assessment.language
+def _finished(assessment, fmt, language):
     return (
         ReportExport.objects.filter(
-            assessment=assessment,
-            content_hash=content_hash,
-            status=ExportStatus.DONE,
-            format=fmt,
-            language=language,
+            assessment=assessment, status=ExportStatus.DONE, format=fmt, language=language
         )
         .exclude(file="")
         .order_by("-finished")
-        .first()
     )
+
+
+def latest_export_for_content(assessment, content_hash, fmt=ExportFormat.PDF, language=None):
+    language = language or assessment.language
+    return _finished(assessment, fmt, language).filter(content_hash=content_hash).first()
 
 
 def request_export(assessment, *, by, fmt=ExportFormat.PDF, language=None, with_progress=False):
@@ -66,11 +65,21 @@ def request_export(assessment, *, by, fmt=ExportFormat.PDF, language=None, with_
     # A POST: the lost export of this content must not be handed out again as "already running".
     fail_stale_exports(assessment)
     with_progress = bool(with_progress and assessment.previous_id)
+    fmt = ExportFormat(fmt)
+    # The quick check (reports/fingerprint.py): the same rows as a finished export → that export.
+    source = fingerprint.of(assessment, language, with_progress)
+    if source:
+        existing = _finished(assessment, fmt, language).filter(source_fingerprint=source).first()
+        if existing:
+            return existing, True
+    # Otherwise the sure check: build the HTML and compare its hash.
     doc = document.build(assessment, language, with_progress=with_progress)
     digest = doc.content_hash
-    fmt = ExportFormat(fmt)
     existing = latest_export_for_content(assessment, digest, fmt, language)
     if existing:
+        if source and fingerprint.of(assessment, language, with_progress) == source:
+            # Nothing moved while the HTML was built: the next press finds it by the quick check.
+            ReportExport.objects.filter(pk=existing.pk).update(source_fingerprint=source)
         return existing, True
     running = ReportExport.objects.filter(
         assessment=assessment, content_hash=digest, status__in=ACTIVE, format=fmt, language=language

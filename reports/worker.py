@@ -8,13 +8,14 @@ Page loads and status polls never write: they show a lost export as failed by re
 
 import logging
 import time
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports import document, pdf
+from reports import document, fingerprint, pdf
 from reports.choices import ACTIVE, ExportFormat, ExportStatus
 from reports.docx import render_docx
 from reports.models import WORKER_LOST, ReportExport, lost_message
@@ -75,37 +76,28 @@ def set_progress(export, percent, stage):
 
 def run_export(export):
     """Render the export's PDF or Word file and store it (called by the background task)."""
-    if export.format == ExportFormat.DOCX:
-        return run_word_export(export)
+    render = _render_word if export.format == ExportFormat.DOCX else _render_pdf
     set_progress(export, 2, _("Collecting the report content"))
     # This export has just moved, so it is not stale; others whose worker died are failed now.
     fail_stale_exports()
     try:
-        doc = document.build(export.assessment, export.language or None, with_progress=export.with_progress)
-
-        def progress(done, total):
-            set_progress(
-                export,
-                5 + int(85 * done / total),
-                _("Rendered %(done)d of %(total)d chapters") % {"done": done, "total": total},
+        started = time.perf_counter()
+        stored = render(export)
+        with transaction.atomic():
+            export.file.save(
+                f"{export.assessment.code}.{stored.suffix}", ContentFile(stored.data), save=False
             )
-
-        started = time.perf_counter()
-        result = pdf.render_report(doc, progress=progress)
-        set_progress(export, 95, _("Saving the PDF"))
-        with transaction.atomic():
-            export.file.save(f"{export.assessment.code}.pdf", ContentFile(result.pdf), save=False)
             export.status = ExportStatus.DONE
             export.progress = 100
             export.stage = _("Ready")
-            export.content_hash = result.content_hash
-            export.is_draft = doc.is_draft
-            export.pages = result.pages
-            export.size = len(result.pdf)
+            export.content_hash = stored.content_hash
+            export.source_fingerprint = stored.fingerprint
+            export.is_draft = stored.is_draft
+            export.size = len(stored.data)
             export.seconds = time.perf_counter() - started
-            export.chapters_rendered = result.chapters_rendered
-            export.chapters_total = result.chapters_total
-            export.refused = result.refused
+            export.refused = stored.refused
+            for name, value in stored.extra.items():
+                setattr(export, name, value)
             export.finished = timezone.now()
             export.save()
     except Exception as exc:
@@ -120,34 +112,58 @@ def run_export(export):
     return export
 
 
-def run_word_export(export):
-    """Render the export's Word file (reports/docx.py) from the same chapters as the PDF, and store it."""
-    set_progress(export, 2, _("Collecting the report content"))
-    fail_stale_exports()
-    try:
-        started = time.perf_counter()
-        doc = document.build(export.assessment, export.language or None, with_progress=export.with_progress)
-        set_progress(export, 30, _("Writing the Word file"))
-        data = render_docx(doc)
-        with transaction.atomic():
-            export.file.save(f"{export.assessment.code}.docx", ContentFile(data), save=False)
-            export.status = ExportStatus.DONE
-            export.progress = 100
-            export.stage = _("Ready")
-            export.content_hash = doc.content_hash
-            export.is_draft = doc.is_draft
-            export.size = len(data)
-            export.seconds = time.perf_counter() - started
-            export.refused = doc.refused
-            export.finished = timezone.now()
-            export.save()
-    except Exception as exc:
-        log.exception("Report export %s failed", export.pk)
-        ReportExport.objects.filter(pk=export.pk).update(
-            status=ExportStatus.FAILED,
-            stage=_("Failed"),
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            finished=timezone.now(),
+@dataclass
+class Stored:
+    """What an export stores, whichever its format."""
+
+    suffix: str
+    data: bytes
+    content_hash: str
+    fingerprint: str  # reports.fingerprint: "" when the content moved while it was read
+    is_draft: bool
+    refused: list
+    extra: dict = field(default_factory=dict)
+
+
+def _build(export):
+    """The export's document, and the database fingerprint it was built from ("" if it moved meanwhile:
+    that export then never answers the quick unchanged-content check, only the content hash)."""
+    options = {"language": export.language or None, "with_progress": export.with_progress}
+    before = fingerprint.of(export.assessment, **options)
+    doc = document.build(export.assessment, options["language"], with_progress=options["with_progress"])
+    after = fingerprint.of(export.assessment, **options)
+    return doc, before if before == after else ""
+
+
+def _render_pdf(export):
+    doc, source = _build(export)
+
+    def progress(done, total):
+        set_progress(
+            export,
+            5 + int(85 * done / total),
+            _("Rendered %(done)d of %(total)d chapters") % {"done": done, "total": total},
         )
-        raise
-    return export
+
+    result = pdf.render_report(doc, progress=progress)
+    set_progress(export, 95, _("Saving the PDF"))
+    return Stored(
+        "pdf",
+        result.pdf,
+        result.content_hash,
+        source,
+        doc.is_draft,
+        result.refused,
+        {
+            "pages": result.pages,
+            "chapters_rendered": result.chapters_rendered,
+            "chapters_total": result.chapters_total,
+        },
+    )
+
+
+def _render_word(export):
+    """The Word file (reports/docx.py) from the same chapters as the PDF."""
+    doc, source = _build(export)
+    set_progress(export, 30, _("Writing the Word file"))
+    return Stored("docx", render_docx(doc), doc.content_hash, source, doc.is_draft, doc.refused)
