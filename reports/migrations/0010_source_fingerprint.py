@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0008_language_names'),
+        ('reports', '0009_recommendation_follow_up'),
     ]
 
     operations = [
