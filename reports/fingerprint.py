@@ -27,9 +27,18 @@ from django.utils import timezone, translation
 
 from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Source
 from assessments.timezones import in_zone_of
-from indicators.models import CatalogueTranslation, Category, Framework, Indicator, Question, Theme
+from indicators.models import (
+    CatalogueTranslation,
+    Category,
+    Crosswalk,
+    CrosswalkLink,
+    Framework,
+    Indicator,
+    Question,
+    Theme,
+)
 from reports import document, extra
-from reports.models import Recommendation, Report, ReportSection
+from reports.models import Recommendation, RecommendationFollowUp, Report, ReportSection
 
 # What makes up the rendering code and its words: a deploy changes one of these files.
 CODE_SUFFIXES = {".py", ".html", ".css", ".mo", ".ttf", ".svg", ".json", ".txt"}
@@ -60,12 +69,31 @@ def report_rows(assessment):
         Attachment.objects.filter(finding__assessment=assessment),
     ]
     if assessment.previous_id:
-        # The progress chapter compares with the previous round's scores and evidence.
+        previous = Assessment.objects.filter(pk=assessment.previous_id)
+        previous_framework = previous.values_list("framework_id", flat=True)
+        # The progress chapter compares with the previous round's scores and evidence; the follow-up
+        # chapter shows the previous round's recommendations with this round's follow-up of each.
         rows += [
-            Assessment.objects.filter(pk=assessment.previous_id),
+            previous,
             Finding.objects.filter(assessment_id=assessment.previous_id),
             Citation.objects.filter(finding__assessment_id=assessment.previous_id),
             DataPoint.objects.filter(finding__assessment_id=assessment.previous_id),
+            Recommendation.objects.filter(assessment_id=assessment.previous_id),
+            RecommendationFollowUp.objects.filter(assessment=assessment),
+            RecommendationFollowUp.sources.through.objects.filter(
+                recommendationfollowup__assessment=assessment
+            ),
+            # A previous round on another edition is matched through the crosswalk, by its indicators.
+            Indicator.objects.filter(framework_id__in=previous_framework).exclude(
+                framework_id=assessment.framework_id
+            ),
+            Crosswalk.objects.filter(
+                from_framework_id__in=previous_framework, to_framework_id=assessment.framework_id
+            ),
+            CrosswalkLink.objects.filter(
+                crosswalk__from_framework_id__in=previous_framework,
+                crosswalk__to_framework_id=assessment.framework_id,
+            ),
         ]
     return rows
 

@@ -13,13 +13,15 @@ from assessments.models import Assessment, Citation, DataPoint, Finding, Source
 from indicators.models import CatalogueTranslation, Indicator
 from reports import document, extra, fingerprint
 from reports.choices import ExportFormat, ExportStatus
-from reports.models import Recommendation, Report, ReportExport, ReportSection
+from reports.followup import sync_follow_ups
+from reports.models import Recommendation, RecommendationFollowUp, Report, ReportExport, ReportSection
 from reports.services import request_export
 from reports.worker import run_export
 from tests.factories import (
     AssessmentFactory,
     ConsultationFactory,
     ParticipantFactory,
+    RecommendationFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +72,13 @@ def with_previous(assessment):
     previous = AssessmentFactory(code="khm-2019", framework=assessment.framework)
     Finding.objects.filter(assessment=previous).update(score=2)
     Assessment.objects.filter(pk=assessment.pk).update(previous=previous)
+
+
+def with_previous_recommendations(assessment):
+    with_previous(assessment)
+    assessment.refresh_from_db()
+    RecommendationFactory(assessment=assessment.previous, text="Adopt a data protection law.")
+    sync_follow_ups(assessment)
 
 
 def with_consultation(assessment):
@@ -164,6 +173,20 @@ CHANGES = [
         {"with_progress": True},
     ),
     ("the progress chapter asked for", with_previous, None, {"with_progress": True}),
+    (
+        "previous round's recommendation text (update)",
+        with_previous_recommendations,
+        lambda a: Recommendation.objects.filter(assessment=a.previous).update(text="Adopt it by 2026."),
+        {},
+    ),
+    (
+        "follow-up status and note (update)",
+        with_previous_recommendations,
+        lambda a: RecommendationFollowUp.objects.filter(assessment=a).update(
+            status="partly", note="A draft law went to consultation."
+        ),
+        {},
+    ),
     (
         "indicator text in the catalogue (update)",
         None,
@@ -291,3 +314,21 @@ def test_the_worker_stores_no_fingerprint_when_the_rows_move_during_the_build(re
     run_export(ReportExport.objects.select_related("assessment").get(pk=export.pk))
     export.refresh_from_db()
     assert export.status == ExportStatus.DONE and export.source_fingerprint == ""
+
+
+def test_a_round_on_a_new_edition_fingerprints_the_crosswalk(members):
+    """The progress chapter of a round on a newer edition matches through the crosswalk: its links and the
+    old edition's indicators are rows the report reads."""
+    from indicators.models import CrosswalkLink
+    from tests.editions import make_editions
+
+    old, new = make_editions()
+    previous = AssessmentFactory(code="tst-2021", framework=old)
+    current = AssessmentFactory(code="tst-2026", framework=new, previous=previous)
+    before = fingerprint.of(current, with_progress=True)
+    assert before and before == fingerprint.of(current, with_progress=True)
+    CrosswalkLink.objects.filter(old_code="R.1.3").update(note="Now part of R.1.4")
+    after = fingerprint.of(current, with_progress=True)
+    assert after != before
+    Indicator.objects.filter(framework=old, code="R.1.3").update(text="Reworded old indicator")
+    assert fingerprint.of(current, with_progress=True) != after
