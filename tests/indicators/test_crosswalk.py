@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from indicators.choices import Relation
 from indicators.crosswalks import mapping
@@ -22,7 +23,8 @@ def run(tmp_path, rows=CROSSWALK, *args, name="walk.csv", content=None):
     path = tmp_path / name
     path.write_bytes(crosswalk_bytes(rows) if content is None else content)
     out = io.StringIO()
-    call_command("import_crosswalk", str(path), "--from", OLD, "--to", NEW, *args, stdout=out)
+    with translation.override("en"):  # the file reader's messages are translated
+        call_command("import_crosswalk", str(path), "--from", OLD, "--to", NEW, *args, stdout=out)
     return out.getvalue()
 
 
@@ -217,13 +219,15 @@ def test_admin_shows_it_read_only(client, editions, tmp_path, superuser):
     assert Crosswalk.objects.get().note == ""
 
 
-def test_xlsx_and_hostile_note_kept_as_text(editions, tmp_path):
+def test_xlsx_and_hostile_notes_kept_as_text(editions, tmp_path):
     import tablib
 
-    rows = [
-        row if row[0] != "R.1.3" else ("R.1.3", "", "dropped", '=HYPERLINK("x") <b>gone</b>')
-        for row in CROSSWALK
-    ]
+    note = "<b>gone</b> \u202e"
+    rows = [row if row[0] != "R.1.3" else ("R.1.3", "", "dropped", note) for row in CROSSWALK]
     sheet = tablib.Dataset(*rows, headers=["old_code", "new_code", "relation", "note"])
     assert "9 rows" in run(tmp_path, name="walk.xlsx", content=sheet.export("xlsx"))
-    assert CrosswalkLink.objects.get(old_code="R.1.3").note == '=HYPERLINK("x") <b>gone</b>'
+    assert CrosswalkLink.objects.get(old_code="R.1.3").note == note
+    formula = '=HYPERLINK("x")'
+    rows = [row if row[0] != "R.1.3" else ("R.1.3", "", "dropped", formula) for row in CROSSWALK]
+    assert "replacing" in run(tmp_path, rows, "--replace")
+    assert CrosswalkLink.objects.get(old_code="R.1.3").note == formula
