@@ -16,6 +16,11 @@ from toolkit.cache import DegradingRedisCache
 from .conftest import csrf_post, gunicorn, settings_value, signed_in
 
 
+def redis_keys(port, pattern="roamx:*"):
+    with redis.Redis(port=port, socket_timeout=2) as client:
+        return client.keys(pattern)
+
+
 def start_redis(tmp_path, port):
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
@@ -25,7 +30,8 @@ def start_redis(tmp_path, port):
 
     def up():
         try:
-            return redis.Redis(port=port, socket_timeout=1).ping()
+            with redis.Redis(port=port, socket_timeout=1) as client:
+                return client.ping()
         except redis.ConnectionError:
             assert server.poll() is None, "redis-server exited"
             return False
@@ -48,6 +54,12 @@ def own_redis(tmp_path):
     yield port, box
     if box["server"].poll() is None:
         kill(box["server"])
+
+
+def disconnect(cache):
+    """Close the backend's sockets (Django keeps its pools for the process's life)."""
+    for pool in cache._cache._pools.values():
+        pool.disconnect()
 
 
 def backend(port, retry=0):
@@ -94,6 +106,7 @@ def test_errors_are_misses_and_skipped_writes_and_redis_is_used_again_when_back(
     cache.set("part", "<p>again</p>", 60)
     assert cache.get("part") == "<p>again</p>"
     assert "Cache reachable again" in caplog.text
+    disconnect(cache)
 
 
 def test_after_a_failure_redis_is_not_tried_again_for_retry_seconds(own_redis, tmp_path):
@@ -102,11 +115,13 @@ def test_after_a_failure_redis_is_not_tried_again_for_retry_seconds(own_redis, t
     kill(box["server"])
     assert cache.get("part") is None
     box["server"] = start_redis(tmp_path, port)
-    redis.Redis(port=port).set(cache.make_and_validate_key("part"), b"7")
+    with redis.Redis(port=port) as client:
+        client.set(cache.make_and_validate_key("part"), b"7")
     # Within the retry window the backend does not ask Redis: still a miss, no connection attempt.
     assert cache.get("part") is None
     cache._down_until = 0.0
     assert cache.get("part") == 7
+    disconnect(cache)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,7 +134,7 @@ def test_pages_render_and_export_says_so_when_redis_is_down(report, members, own
         report_page = f"{web}/a/{report.code}/report/"
         review = f"{web}/a/{report.code}/review/"
         assert session.get(dashboard, timeout=30).status_code == 200
-        assert redis.Redis(port=port).keys("roamx:*"), "the dashboard cached nothing in Redis"
+        assert redis_keys(port), "the dashboard cached nothing in Redis"
 
         kill(box["server"])
         page = session.get(dashboard, timeout=30)
