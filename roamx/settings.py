@@ -272,6 +272,7 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "assessments.choices.Confidence",
         "KindEnum": "indicators.choices.IndicatorKind",
         "SectionKindEnum": "reports.choices.SectionKind",
+        "FollowUpStatusEnum": "reports.choices.FollowUpStatus",
     },
 }
 
