@@ -195,3 +195,22 @@ def test_participant_pages_cost_a_few_queries_however_many_items(
     )
     assert "Agree with changes" in client.get(invited).content.decode()
     assert client.get(f"{invited}i/6/").status_code == 404
+
+
+def test_a_participant_switches_to_khmer_and_back(client, consultation, invited):
+    """Every participant page offers the language switch; it returns to the same page (the personal link),
+    now in Khmer, and keeps nothing but the language cookie."""
+    client.post(invited, DETAILS)
+    page = client.get(f"{invited}i/1/")
+    body = page.content.decode()
+    assert 'action="/i18n/setlang/"' in body and 'name="language" value="km"' in body
+    switched = client.post(
+        "/i18n/setlang/", {"language": "km"}, HTTP_REFERER=f"http://testserver{invited}i/1/"
+    )
+    assert switched.status_code == 302 and switched.url.endswith(f"{invited}i/1/")
+    khmer = client.get(switched.url).content.decode()
+    assert '<html lang="km">' in khmer and 'aria-pressed="true" class="current">ភាសាខ្មែរ' in khmer
+    assert "Rights are" in khmer  # the item's text stays as the team wrote it
+    assert "sessionid" not in client.cookies
+    back = client.post("/i18n/setlang/", {"language": "en"}, HTTP_REFERER=f"http://testserver{invited}i/1/")
+    assert '<html lang="en">' in client.get(back.url).content.decode()
