@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from assessments.choices import StakeholderGroup
-from assessments.models import Source
+from assessments.models import Assessment, Source
 from assessments.rules import Perm, check
 from reports.choices import FollowUpStatus
 from reports.models import Recommendation, RecommendationFollowUp
@@ -60,6 +60,9 @@ def sync_follow_ups(assessment, *, by=None):
     previous round."""
     if not assessment.previous_id:
         return 0
+    # Two syncs at once (two leads pressing "Add them", or a press during a round's start) are made one
+    # after the other: the second sees the first's rows instead of failing on the unique constraint.
+    list(Assessment.objects.select_for_update().filter(pk=assessment.pk).values_list("pk", flat=True))
     have = set(
         RecommendationFollowUp.objects.filter(assessment=assessment).values_list(
             "recommendation_id", flat=True
