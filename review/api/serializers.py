@@ -19,7 +19,7 @@ TARGET_SCHEMA = {
         "type": {"type": "string", "enum": list(TYPES)},
         "indicator": {"type": "string", "description": "For a finding: its indicator's code (R.1.1)."},
         "kind": {"type": "string", "description": "For a report section: its kind (executive_summary)."},
-        "id": {"type": "integer", "description": "For a recommendation: its id."},
+        "id": {"type": "integer", "description": "For a recommendation or a follow-up: its id."},
     },
     "required": ["type"],
     "additionalProperties": False,

@@ -1,5 +1,6 @@
 """How the API names what a comment is on: ``{"type": "finding", "indicator": "R.1.1"}``,
-``{"type": "section", "kind": "executive_summary"}`` or ``{"type": "recommendation", "id": 3}``.
+``{"type": "section", "kind": "executive_summary"}``, ``{"type": "recommendation", "id": 3}`` or, in a
+later round, ``{"type": "follow_up", "id": 7}`` (the follow-up of a previous round's recommendation).
 
 Only types registered as reviewable in ``review.targets`` accept comments; report sections and
 recommendations are named here by their model label, so ``review`` still does not import ``reports``.
@@ -43,6 +44,9 @@ TYPES = {
         TargetType("finding", "assessments.Finding", "indicator", "indicator__code", _("finding")),
         TargetType("section", "reports.ReportSection", "kind", "kind", _("report section")),
         TargetType("recommendation", "reports.Recommendation", "id", "pk", _("recommendation")),
+        TargetType(
+            "follow_up", "reports.RecommendationFollowUp", "id", "pk", _("follow-up of a recommendation")
+        ),
     ]
 }
 BY_MODEL_LABEL = {t.model_label.lower(): t for t in TYPES.values()}

@@ -207,3 +207,27 @@ def test_the_previous_round_does_not_change(api_as, follow_round, assessment):
         for r in Recommendation.objects.filter(assessment=assessment).order_by("pk")
     ]
     assert after == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_comments_on_a_follow_up_through_the_comments_api(api_as, follow_round, members, role):
+    """A follow-up is a comment target in the API as on its page: every member comments, the answer names
+    it, ``?target=follow_up`` lists it; a follow-up of another round is a 400 on ``target``."""
+    item = items(follow_round)[0]
+    comments = "/api/assessments/khm-2027/comments/"
+    body = {"target": {"type": "follow_up", "id": item.pk}, "body": "Which decree? <b>cite it</b>"}
+    posted = api_as(role).post(comments, body, format="json")
+    assert posted.status_code == expected_status(role, 201), posted.content
+    if posted.status_code != 201:
+        return
+    assert posted.json()["target"] == {"type": "follow_up", "id": item.pk}
+    listed = api_as(role).get(comments, {"target": "follow_up"}).json()["results"]
+    assert [c["body"] for c in listed] == ["Which decree? <b>cite it</b>"]
+    assert api_as(role).get(comments, {"target": "recommendation"}).json()["results"] == []
+    # The previous round's own recommendation is not this round's follow-up.
+    refused = api_as(role).post(
+        comments,
+        {"target": {"type": "follow_up", "id": item.recommendation_id + 10_000}, "body": "x"},
+        format="json",
+    )
+    assert refused.status_code == 400 and "target" in refused.json()
