@@ -326,7 +326,21 @@ def revise_finding(finding, *, by, expected_version, narrative, score, special_s
     return save_finding(finding, by=by, expected_version=expected_version, fields=fields)
 
 
-def record_seen(user, finding):
+def record_seen(user, finding, seen=None):
+    """Record what ``user`` sees of ``finding`` now (the basis of "changed since you last looked").
+
+    ``seen``: their record as read before this visit (``queries.seen_by_one``). When it still holds the
+    finding's narrative and score, only its time moves, in one conditional UPDATE (no history read, no
+    transaction); it falls through to the full write if the record changed meanwhile."""
+    if seen is not None and not seen.narrative_changed(finding) and not seen.score_changed(finding):
+        same = LastSeen.objects.filter(
+            pk=seen.pk,
+            narrative=finding.narrative,
+            score=finding.score,
+            special_score=finding.special_score,
+        )
+        if same.update(seen_at=timezone.now()):
+            return
     latest = finding.history.order_by("-history_date", "-history_id").values_list("history_id", flat=True)
     LastSeen.objects.update_or_create(
         user=user,
