@@ -106,6 +106,11 @@ def test_a_repeat_visit_with_nothing_changed_only_moves_the_time(client, members
     assert not any("SAVEPOINT" in q["sql"] for q in queries)
     second = LastSeen.objects.get(pk=first.pk)
     assert second.seen_at > first.seen_at
+    # Again within a minute of that: no write at all (the time is shown to the minute).
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(finding.get_absolute_url()).status_code == 200
+    assert not [q for q in queries if "lastseen" in q["sql"].lower() and not q["sql"].startswith("SELECT")]
+    assert LastSeen.objects.get(pk=first.pk).seen_at == second.seen_at
     assert (second.narrative, second.score, second.history_id) == (
         first.narrative,
         first.score,
