@@ -63,6 +63,7 @@ def test_etag_and_304_for_anonymous_visitors(client, published, members):
     answer = client.get(PAGE)
     etag = answer["ETag"]
     assert etag and "no-cache" in answer["Cache-Control"] and "private" in answer["Cache-Control"]
+    assert "Cookie" in answer["Vary"] and "Accept-Language" in answer["Vary"]
     with CaptureQueriesContext(connection) as queries:
         again = client.get(PAGE, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
