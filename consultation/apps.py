@@ -21,7 +21,9 @@ class ConsultationConfig(AppConfig):
             lambda code: reverse("consultation:list", args=[code]),
             order=30,
         )
-        inputs.register_input_source("consultation", integration.matrix_rows)
+        inputs.register_input_source(
+            "consultation", integration.matrix_rows, fingerprint=integration.matrix_fingerprint
+        )
         extra.register_chapter(
             "consultation", integration.report_chapter, order=10, reads=integration.report_rows
         )

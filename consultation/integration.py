@@ -1,5 +1,6 @@
 """What the consultation gives the apps below it, through their registries (see apps.py)."""
 
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -46,6 +47,36 @@ def matrix_rows(assessment):
             )
         )
     return rows
+
+
+def matrix_fingerprint(assessment):
+    """What ``matrix_rows`` reads, as aggregate queries (review.inputs): the answers (their number,
+    newest id and last save; hiding and erasure write with ``update()``, so the hidden and the blanked
+    are counted too), the participants (details saved, erased), the consultations (title, online) and
+    their items."""
+    q = connection.ops.quote_name
+    answer, item, consultation, participant = (
+        q(model._meta.db_table) for model in (Answer, ConsultationItem, Consultation, Participant)
+    )
+    return [
+        (
+            "SELECT COUNT(*), MAX(a.id), MAX(a.updated), COUNT(CASE WHEN a.hidden THEN 1 END), "
+            "COUNT(CASE WHEN a.comment = '' THEN 1 END) "
+            f"FROM {answer} a JOIN {item} i ON a.item_id = i.id JOIN {consultation} c ON i.consultation_id = c.id "
+            "WHERE c.assessment_id = %s",
+            [assessment.pk],
+        ),
+        (
+            "SELECT COUNT(*), MAX(p.updated), COUNT(p.erased_at), MAX(p.erased_at) "
+            f"FROM {participant} p JOIN {consultation} c ON p.consultation_id = c.id WHERE c.assessment_id = %s",
+            [assessment.pk],
+        ),
+        (
+            f"SELECT COUNT(*), MAX(c.updated), COUNT(i.id), MAX(i.id) FROM {consultation} c "
+            f"LEFT JOIN {item} i ON i.consultation_id = c.id WHERE c.assessment_id = %s",
+            [assessment.pk],
+        ),
+    ]
 
 
 def report_rows(assessment):

@@ -3,6 +3,10 @@
 ``review`` imports no app above it: an app that collects inputs (``consultation``) registers a source
 here in its ``AppConfig.ready()``, and the matrix reads every registered source. A source is a function
 ``rows(assessment, filters)`` returning ``InputRow``s in one or a few queries, whatever their number.
+
+A source also says what its rows are read from (``fingerprint``: a function of the assessment giving
+``(aggregate SQL, parameters)`` pairs, each one row, that change whenever one of its rows could): the
+matrix caches its table under them. A source without one switches that cache off.
 """
 
 from collections.abc import Callable
@@ -30,11 +34,25 @@ class InputRow:
 
 
 _sources: dict[str, Callable] = {}
+_fingerprints: dict[str, Callable | None] = {}
 
 
-def register_input_source(key, rows):
+def register_input_source(key, rows, fingerprint=None):
     """Registering a key twice replaces the first (``ready()`` may run more than once in tests)."""
     _sources[key] = rows
+    _fingerprints[key] = fingerprint
+
+
+def fingerprint_parts(assessment):
+    """Every registered source's fingerprint parts, or None when a source gave none (nothing may then be
+    cached: its rows could change unseen)."""
+    parts = []
+    for key in sorted(_sources):
+        fingerprint = _fingerprints.get(key)
+        if fingerprint is None:
+            return None
+        parts += fingerprint(assessment)
+    return parts
 
 
 def input_rows(assessment, *, status="", disposition="", category="", commenter="", item=""):

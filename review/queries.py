@@ -19,7 +19,7 @@ from assessments.queries import (
     fingerprint_values,
 )
 from indicators.models import Category, Indicator, Question
-from review import targets
+from review import inputs, targets
 from review.choices import CommentStatus, Verdict
 from review.models import Comment, LastSeen, Vote
 
@@ -151,6 +151,39 @@ def overview_fingerprints(assessment, user):
     values = fingerprint_values(parts)
     dashboard = fingerprint_key(assessment, values[:DASHBOARD_FINGERPRINT_VALUES])
     return dashboard, fingerprint_key(assessment, values)
+
+
+def matrix_fingerprint(assessment, memberships):
+    """A key that changes whenever the comment-response matrix's table could, in one query; None when an
+    input source registered no fingerprint (then nothing is cached). The comments (number, newest id,
+    last change: writing, editing, resolving and reopening all set ``updated``), the reviewable objects
+    their labels come from (every registered model with an assessment and ``updated``), the registered
+    input sources' parts (review.inputs: the consultation's answers, participants and items), and the
+    MAB members as the page has just read them (names, stakeholder groups)."""
+    outside = inputs.fingerprint_parts(assessment)
+    if outside is None:
+        return None
+    q = connection.ops.quote_name
+    parts = [
+        (
+            f"SELECT COUNT(*), MAX(id), MAX(updated) FROM {q(Comment._meta.db_table)} WHERE assessment_id = %s",
+            [assessment.pk],
+        )
+    ]
+    for spec in sorted(targets.registered(), key=lambda spec: spec.model._meta.label):
+        names = {field.name for field in spec.model._meta.get_fields()}
+        if {"assessment", "updated"} <= names:
+            parts.append(
+                (
+                    f"SELECT COUNT(*), MAX(updated) FROM {q(spec.model._meta.db_table)} WHERE assessment_id = %s",
+                    [assessment.pk],
+                )
+            )
+    members = [
+        (m.pk, m.updated.isoformat(), m.stakeholder_group, m.user.username, m.user.get_full_name())
+        for m in memberships
+    ]
+    return fingerprint_key(assessment, [*fingerprint_values(parts + outside), repr(members)])
 
 
 def finding_for_page(assessment, indicator_code):

@@ -2,6 +2,7 @@
 ``assessments.rules.check``) and the rules about the object itself (author, edit window, resolved)."""
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -326,7 +327,31 @@ def revise_finding(finding, *, by, expected_version, narrative, score, special_s
     return save_finding(finding, by=by, expected_version=expected_version, fields=fields)
 
 
-def record_seen(user, finding):
+# How close to the recorded time a visit of an unchanged finding writes nothing (see record_seen).
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def record_seen(user, finding, seen=None):
+    """Record what ``user`` sees of ``finding`` now (the basis of "changed since you last looked").
+
+    ``seen``: their record as read before this visit (``queries.seen_by_one``). When it still holds the
+    finding's narrative and score, only its time moves, in one conditional UPDATE (no history read, no
+    transaction); it falls through to the full write if the record changed meanwhile. Within
+    ``SEEN_RESOLUTION`` of the recorded time nothing is written at all: the page shows that time to the
+    minute, and a reload (or a burst of them) costs no write and keeps the overview's cached list, whose
+    key includes the reader's last-seen times."""
+    if seen is not None and not seen.narrative_changed(finding) and not seen.score_changed(finding):
+        now = timezone.now()
+        if now - seen.seen_at < SEEN_RESOLUTION:
+            return
+        same = LastSeen.objects.filter(
+            pk=seen.pk,
+            narrative=finding.narrative,
+            score=finding.score,
+            special_score=finding.special_score,
+        )
+        if same.update(seen_at=now):
+            return
     latest = finding.history.order_by("-history_date", "-history_id").values_list("history_id", flat=True)
     LastSeen.objects.update_or_create(
         user=user,

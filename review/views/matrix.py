@@ -1,9 +1,15 @@
 """The comment-response matrix: every MAB comment and the team's disposition, for the workshop."""
 
+import hashlib
+
 import tablib
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assessments.choices import StakeholderGroup
@@ -31,33 +37,55 @@ def _row(comment):
     }
 
 
+# How long a copy of the matrix's table is kept. Its key covers every row the table shows except the
+# names of the team members who resolved comments (users have no "updated"): a renamed resolver shows
+# after this long at most.
+MATRIX_CACHE_SECONDS = 600
+
+
 @login_required
 def matrix(request, code):
     assessment = get_assessment_for(request.user, code)
     categories = list(assessment.framework.categories.order_by("order"))
-    commenters = [membership.user for membership in queries.mab_members(assessment)]
+    memberships = list(queries.mab_members(assessment))
+    commenters = [membership.user for membership in memberships]
     form = MatrixFilterForm(request.GET or None, categories=categories, commenters=commenters)
     filters = form.cleaned_data if form.is_valid() else {}
-    comments = queries.mab_comments(assessment, **{k: v for k, v in filters.items() if v})
-    rows = [_row(c) for c in comments]
-    # Inputs from outside the MAB (a consultation's participants), registered by the apps that collect them.
-    outside = inputs.input_rows(assessment, **{k: v for k, v in filters.items() if v})
+    chosen = {k: v for k, v in filters.items() if v}
     export = request.GET.get("export")
     if export in FORMATS:
+        rows, outside = _rows(assessment, chosen)
         return _export(assessment, rows, outside, export)
     query = request.GET.copy()
     query.pop("export", None)
-    return render(
-        request,
-        "review/matrix.html",
-        {
-            "assessment": assessment,
-            "form": form,
-            "rows": rows,
-            "outside": outside,
-            "query": query.urlencode(),
-        },
-    )
+    context = {"assessment": assessment, "query": query.urlencode()}
+    # The table is cached under a key of everything it shows, the filters, the language and the time
+    # zone (its dates): any change shows at once, and the rows are not even read for a cached copy.
+    fingerprint = queries.matrix_fingerprint(assessment, memberships)
+    cache_key = None
+    if fingerprint is not None:
+        parts = [
+            fingerprint,
+            sorted(chosen.items()),
+            context["query"],
+            get_language(),
+            get_current_timezone_name(),
+        ]
+        cache_key = "review-matrix:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    table = cache.get(cache_key) if cache_key else None
+    if table is None:
+        rows, outside = _rows(assessment, chosen)
+        table = render_to_string("review/_matrix_table.html", {**context, "rows": rows, "outside": outside})
+        if cache_key:
+            cache.set(cache_key, table, MATRIX_CACHE_SECONDS)
+    return render(request, "review/matrix.html", {**context, "form": form, "table": table})
+
+
+def _rows(assessment, chosen):
+    """The MAB's comments as rows, and the inputs from outside the MAB (a consultation's participants),
+    registered by the apps that collect them."""
+    rows = [_row(c) for c in queries.mab_comments(assessment, **chosen)]
+    return rows, inputs.input_rows(assessment, **chosen)
 
 
 def _export(assessment, rows, outside, fmt):

@@ -179,7 +179,7 @@ def finding_context(request, assessment, finding, bound):
         )
     if request.method == "GET":
         # Recorded after the flags and the diff are worked out, so this visit still shows them.
-        services.record_seen(user, finding)
+        services.record_seen(user, finding, seen)
     return context
 
 

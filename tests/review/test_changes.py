@@ -1,3 +1,7 @@
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from review import services
@@ -81,3 +85,53 @@ def test_the_editor_does_not_see_their_own_change_flagged(client, members, findi
     assert response.status_code == 302
     body = client.get(finding.get_absolute_url()).content.decode()
     assert "New text" in body and 'data-testid="changed-flag"' not in body
+
+
+def test_a_repeat_visit_with_nothing_changed_only_moves_the_time(client, members, finding):
+    """The conditional write: an unchanged finding costs one UPDATE of the record's time (no history read,
+    no transaction), and the time shown after a later change is still that of the last visit."""
+    client.force_login(members["mab"])
+    client.get(finding.get_absolute_url())
+    LastSeen.objects.filter(user=members["mab"], finding=finding).update(
+        seen_at=datetime(2020, 1, 15, 12, tzinfo=UTC)
+    )
+    first = LastSeen.objects.get(user=members["mab"], finding=finding)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(finding.get_absolute_url()).status_code == 200
+    writes = [
+        q["sql"] for q in queries if "lastseen" in q["sql"].lower() and not q["sql"].startswith("SELECT")
+    ]
+    assert len(writes) == 1 and writes[0].startswith("UPDATE")
+    assert not any("historicalfinding" in q["sql"].lower() for q in queries)
+    assert not any("SAVEPOINT" in q["sql"] for q in queries)
+    second = LastSeen.objects.get(pk=first.pk)
+    assert second.seen_at > first.seen_at
+    # Again within a minute of that: no write at all (the time is shown to the minute).
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(finding.get_absolute_url()).status_code == 200
+    assert not [q for q in queries if "lastseen" in q["sql"].lower() and not q["sql"].startswith("SELECT")]
+    assert LastSeen.objects.get(pk=first.pk).seen_at == second.seen_at
+    assert (second.narrative, second.score, second.history_id) == (
+        first.narrative,
+        first.score,
+        first.history_id,
+    )
+    # A change, then a visit: the diff and the time of the last visit; then the full record again.
+    revise(finding, members["researcher"], "Rewritten after the second visit.", score=2)
+    body = client.get(finding.get_absolute_url()).content.decode()
+    assert 'data-testid="changed-flag"' in body
+    when = body.split("You last opened this finding on ")[1].split("</p>")[0]
+    assert "2020" not in when and str(second.seen_at.year) in when
+    third = LastSeen.objects.get(pk=first.pk)
+    assert third.narrative == "Rewritten after the second visit." and third.score == 2
+    assert third.history_id == finding.history.latest("history_date").history_id
+    assert 'data-testid="changed-flag"' not in client.get(finding.get_absolute_url()).content.decode()
+
+
+def test_the_query_count_of_a_repeat_visit_is_lower_than_of_a_first(client, members, finding):
+    client.force_login(members["mab"])
+    with CaptureQueriesContext(connection) as first:
+        client.get(finding.get_absolute_url())
+    with CaptureQueriesContext(connection) as again:
+        client.get(finding.get_absolute_url())
+    assert len(again) < len(first)
