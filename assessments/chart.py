@@ -17,11 +17,16 @@ def category_chart(rows, scale_size):
     label_w, bar_w, row_h, top = 235, 230, 46, 30
     width = label_w + bar_w + 120
     height = top + row_h * len(rows) + 10
+    # Outside the f-strings: xgettext does not find gettext calls inside them, so they went untranslated.
+    title = escape(_("Coverage and scores by category"))
+    coverage = escape(_("Coverage: indicators with evidence"))
+    mean = escape(_("Mean score on the scale, where scored"))
+    not_scored = escape(_("not scored"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(_("Coverage and scores by category"))}">',
-        f'<text x="{label_w}" y="14" font-size="10" fill="#5b6578">{escape(_("Coverage: indicators with evidence"))}</text>',
-        f'<text x="{label_w}" y="26" font-size="10" fill="#5b6578">{escape(_("Mean score on the scale, where scored"))}</text>',
+        f'width="{width}" height="{height}" role="img" aria-label="{title}">',
+        f'<text x="{label_w}" y="14" font-size="10" fill="#5b6578">{coverage}</text>',
+        f'<text x="{label_w}" y="26" font-size="10" fill="#5b6578">{mean}</text>',
     ]
     for i, row in enumerate(rows):
         y = top + i * row_h
@@ -40,7 +45,7 @@ def category_chart(rows, scale_size):
         )
         if row["mean_score"] is None:
             parts.append(
-                f'<text x="{label_w}" y="{y + 34}" font-size="10" fill="#5b6578">{escape(_("not scored"))}</text>'
+                f'<text x="{label_w}" y="{y + 34}" font-size="10" fill="#5b6578">{not_scored}</text>'
             )
         else:
             share = row["mean_score"] / scale_size if scale_size else 0

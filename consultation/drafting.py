@@ -6,9 +6,9 @@ from assessments.timezones import show
 
 
 def draft_validation(consultation, figures):
-    groups = ", ".join(f"{label or _('no group given')} ({n})" for label, n in figures["by_group"]) or _(
-        "none yet"
-    )
+    # gettext outside the f-string: xgettext does not look inside f-strings.
+    no_group = _("no group given")
+    groups = ", ".join(f"{label or no_group} ({n})" for label, n in figures["by_group"]) or _("none yet")
     where = consultation.place or _("online")
     parts = [
         _(
