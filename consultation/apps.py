@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ConsultationConfig(AppConfig):
     name = "consultation"
-    verbose_name = "Consultation"
+    verbose_name = _("Consultations")
 
     def ready(self):
         # consultation sits above assessments, review and reports: it registers what they show of it

@@ -28,7 +28,9 @@ def digest(token):
 
 
 class Consultation(Timestamped):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="consultations")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="consultations", verbose_name=_("assessment")
+    )
     title = models.CharField(_("title"), max_length=200)
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
@@ -49,6 +51,8 @@ class Consultation(Timestamped):
     )
 
     class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
         ordering = ["-opens_at"]
         constraints = [
             models.CheckConstraint(
@@ -78,6 +82,8 @@ class ConsultationItem(models.Model):
     text = models.TextField()  # as it stood when the consultation was created
 
     class Meta:
+        verbose_name = _("consultation item")
+        verbose_name_plural = _("consultation items")
         ordering = ["consultation", "number"]
         constraints = [
             models.UniqueConstraint(fields=["consultation", "number"], name="consultation_item_number")
@@ -104,6 +110,8 @@ class Participant(Timestamped):
     erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
         ordering = ["consultation", "pk"]
 
     def __str__(self):
@@ -120,10 +128,12 @@ class Answer(Timestamped):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     hidden = models.BooleanField(_("hidden as spam"), default=False)
 
     class Meta:
+        verbose_name = _("input")
+        verbose_name_plural = _("inputs")
         ordering = ["item", "pk"]
         constraints = [models.UniqueConstraint(fields=["participant", "item"], name="one_answer_per_item")]
 

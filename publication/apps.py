@@ -7,7 +7,7 @@ from assessments import links
 
 class PublicationConfig(AppConfig):
     name = "publication"
-    verbose_name = "Publication"
+    verbose_name = _("Publication")
 
     def ready(self):
         # The dashboard links to the publication page; assessments does not know this app (assessments.links).

@@ -21,7 +21,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 CODE = "khm-2023"
 PAGES = {
     "researcher": ["/", f"/a/{CODE}/", "/framework/", "/admin/assessments/finding/"],
-    "lead": [f"/a/{CODE}/", f"/a/{CODE}/report/", "/admin/"],
+    "lead": [
+        f"/a/{CODE}/",
+        f"/a/{CODE}/report/",
+        "/admin/",
+        f"/a/{CODE}/consultations/",
+        "/admin/consultation/consultation/",
+    ],
     "mab": [
         f"/a/{CODE}/review/",
         f"/a/{CODE}/review/R.1.1/",
