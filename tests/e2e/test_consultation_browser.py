@@ -97,21 +97,25 @@ def test_three_phones_and_the_projector(browser, live_server, framework, screens
 
 
 def test_a_participant_reads_khmer_in_the_khmer_font(browser, live_server, framework):
-    """The participants' pages load no web font but the Khmer one, and only for Khmer text: a phone without
-    a Khmer font shows Khmer, not empty boxes."""
+    """The participants' pages load no web font but the Khmer one, for Khmer text only: a phone without a
+    Khmer font shows Khmer, not empty boxes — the whole page in Khmer, and the language switch's
+    "ភាសាខ្មែរ" on an English page."""
     call_command("seed_demo", stdout=io.StringIO())
     consultation = Consultation.objects.get(title=TITLE)
     lead = get_user_model().objects.get(username="lead")
     url = live_server.url + services.invite_with_token(consultation, by=lead, email="sok@example.org")
     fonts = """async () => { await document.fonts.ready;
       return [...document.fonts].map(f => [f.family.replace(/["']/g, ''), f.status]); }"""
+    khmer_drawn = """() => document.fonts.check('16px "Noto Sans Khmer"', 'ភាសាខ្មែរ')"""
     page = phone(browser)
     page.context.add_cookies([{"name": "django_language", "value": "km", "url": live_server.url}])
     page.goto(url)
     assert page.evaluate("document.documentElement.lang") == "km"
     assert ["Noto Sans Khmer", "loaded"] in page.evaluate(fonts)
-    # In English the Khmer font is declared but never downloaded.
+    assert page.evaluate(khmer_drawn) is True
+    # In English only the switch's label is Khmer: the regular weight serves it, the bold one is not fetched.
     english = phone(browser)
     english.goto(url)
     assert english.evaluate("document.documentElement.lang") == "en"
-    assert ["Noto Sans Khmer", "loaded"] not in english.evaluate(fonts)
+    assert sorted(english.evaluate(fonts)) == [["Noto Sans Khmer", "loaded"], ["Noto Sans Khmer", "unloaded"]]
+    assert english.evaluate(khmer_drawn) is True
