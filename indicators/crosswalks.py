@@ -59,7 +59,9 @@ def editions(from_code, to_code):
     """The two editions, or ``FrameworkFileError`` naming what is wrong with them."""
     if from_code == to_code:
         raise FrameworkFileError([f"A crosswalk joins two editions; both are “{shown(from_code)}”."])
-    found = {f.code: f for f in Framework.objects.filter(code__in=[from_code, to_code])}
+    # A code no edition can have (PostgreSQL refuses NUL in a query at all) is looked up as missing.
+    lookup = [code for code in (from_code, to_code) if "\x00" not in code]
+    found = {f.code: f for f in Framework.objects.filter(code__in=lookup)}
     missing = [shown(code) for code in (from_code, to_code) if code not in found]
     if missing:
         raise FrameworkFileError(

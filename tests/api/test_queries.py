@@ -109,6 +109,7 @@ def test_comment_list_does_not_grow(api_as, members, report_targets):
     from django.contrib.contenttypes.models import ContentType
 
     from review import services
+    from review.api.targets import TYPES
 
     findings = list(Finding.objects.filter(assessment=report_targets, archived=False)[:12])
     sections = list(ReportSection.objects.filter(assessment=report_targets))
@@ -118,8 +119,11 @@ def test_comment_list_does_not_grow(api_as, members, report_targets):
     services.add_comment(findings[0], by=members["mab"], body="First.")
     services.add_comment(sections[0], by=members["mab"], body="First on a section.")
     services.add_comment(recommendations[0], by=members["mab"], body="First on a recommendation.")
-    # Content types are looked up through a per-process cache: warm, so earlier tests do not matter.
-    ContentType.objects.get_for_models(Finding, ReportSection, Recommendation)
+    # Content types are looked up through a per-process cache: warm (every type a comment can be on), so
+    # earlier tests do not matter.
+    ContentType.objects.get_for_models(
+        Finding, ReportSection, Recommendation, *(t.model for t in TYPES.values())
+    )
 
     def grow():
         for i, finding in enumerate(findings):
