@@ -99,6 +99,19 @@ def _check_row(number, cells, old_codes, new_codes, from_code, to_code):
     return problems, LinkRow(number, old or None, new or None, relation, note)
 
 
+def _check_side(problems, by_code, relation, several, single):
+    """One side of the file (old codes with ``split``, new codes with ``merged``): a code on several rows
+    has ``relation`` on each; a code on one row does not."""
+    for code, links in by_code.items():
+        rows = ", ".join(str(link.row) for link in links)
+        if len(links) > 1:
+            for link in links:
+                if link.relation != relation:
+                    problems[link.row].append(f"{shown(code)} is on rows {rows}: {several}")
+        elif links[0].relation == relation:
+            problems[links[0].row].append(f"{shown(code)} {single}")
+
+
 def _check_shapes(parsed):
     """The file as a whole: an old code on several rows is a split on each, a new code on several rows
     a merge on each; a split has at least two new codes, a merge two old ones. {row: [problems]}."""
@@ -109,26 +122,20 @@ def _check_shapes(parsed):
             by_old[link.old_code].append(link)
         if link.new_code:
             by_new[link.new_code].append(link)
-    for code, links in by_old.items():
-        rows = ", ".join(str(link.row) for link in links)
-        if len(links) > 1:
-            for link in links:
-                if link.relation != Relation.SPLIT:
-                    problems[link.row].append(
-                        f"{shown(code)} is on rows {rows}: an old code on several rows must be split on each"
-                    )
-        elif links[0].relation == Relation.SPLIT:
-            problems[links[0].row].append(f"{shown(code)} is split into one indicator only (say same)")
-    for code, links in by_new.items():
-        rows = ", ".join(str(link.row) for link in links)
-        if len(links) > 1:
-            for link in links:
-                if link.relation != Relation.MERGED:
-                    problems[link.row].append(
-                        f"{shown(code)} is on rows {rows}: a new code on several rows must be merged on each"
-                    )
-        elif links[0].relation == Relation.MERGED:
-            problems[links[0].row].append(f"{shown(code)} is merged from one indicator only (say same)")
+    _check_side(
+        problems,
+        by_old,
+        Relation.SPLIT,
+        "an old code on several rows must be split on each",
+        "is split into one indicator only (say same)",
+    )
+    _check_side(
+        problems,
+        by_new,
+        Relation.MERGED,
+        "a new code on several rows must be merged on each",
+        "is merged from one indicator only (say same)",
+    )
     return problems, by_old, by_new
 
 
