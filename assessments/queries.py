@@ -19,6 +19,28 @@ def assessments_for(user):
     return Assessment.objects.filter(memberships__user=user).distinct()
 
 
+def nav_assessments(user, limit=4):
+    """Code and title of the newest ``limit`` of ``assessments_for(user)``, as dicts: the main menu of every
+    page lists them. Plain SQL, as it runs on every page view (the ORM built it for ~0.6 ms of CPU)."""
+    if not user.is_authenticated:
+        return []
+    table, pk = _table(Assessment), _column(Assessment, "id")
+    code, title, created = (_column(Assessment, name) for name in ("code", "title", "created"))
+    where, params = "", []
+    if not user.is_superuser:
+        where = (
+            f"WHERE EXISTS (SELECT 1 FROM {_table(Membership)} m WHERE m.{_column(Membership, 'assessment')}"
+            f" = a.{pk} AND m.{_column(Membership, 'user')} = %s)"
+        )
+        params.append(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.{code}, a.{title} FROM {table} a {where} ORDER BY a.{created} DESC, a.{pk} LIMIT %s",
+            [*params, limit],
+        )
+        return [{"code": row[0], "title": row[1]} for row in cursor.fetchall()]
+
+
 def editable_assessments_for(user, perm=Perm.EDIT_EVIDENCE):
     """Assessments in which the user may ``perm`` (by default: edit the evidence; reports asks for
     ``Perm.EDIT_REPORT``). The one "where may this person write" query: roles come from ``rules``."""

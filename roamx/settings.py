@@ -322,8 +322,11 @@ if not DEBUG and not TESTING:
 # nor other users out from a shared office address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, its per-request user lookup in plain SQL (accounts/fast.py).
+    "accounts.fast.Backend",
 ]
+# Django's database sessions, read with one plain query (accounts/fast.py).
+SESSION_ENGINE = "accounts.fast"
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))

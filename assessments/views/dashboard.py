@@ -3,11 +3,13 @@
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 
-from assessments.models import Assessment
 from assessments.progress import progress
 from assessments.queries import (
     WAITING_STATUSES,
@@ -33,22 +35,26 @@ def assessment_list(request):
 
 @login_required
 def dashboard(request, code):
-    assessment = get_assessment_for(
-        request.user, code, Perm.VIEW, queryset=Assessment.objects.select_related("framework", "previous")
-    )
+    assessment = get_assessment_for(request.user, code, Perm.VIEW)
     perms = perms_for(request.user, assessment)
+    fingerprint = dashboard_fingerprint(assessment)
     context = {
         "assessment": assessment,
         "can_edit": Perm.EDIT_EVIDENCE in perms,
         "can_manage": Perm.MANAGE in perms,
-        "scope_text": describe_scope(assessment),
+        # Which indicators the findings cover changes only with them (or the scope, saved on the assessment).
+        "scope_text": cache.get_or_set(
+            make_template_fragment_key("dashboard_scope", [fingerprint, get_language()]),
+            partial(describe_scope, assessment),
+            600,
+        ),
         # Since the previous round (none for a first round: no query).
         "progress": progress(assessment)["categories"],
         "scale_max": len(assessment.scale),
         "previous": assessment.previous,
         # The template caches each part's HTML under the fingerprint (and the person, for their own
         # findings) and calls these only when it has no copy for the current fingerprint.
-        "fingerprint": dashboard_fingerprint(assessment),
+        "fingerprint": fingerprint,
         "figures": partial(dashboard_figures, assessment),
         "assigned": partial(dashboard_assigned, assessment, request.user),
         "recent": partial(dashboard_recent, assessment),

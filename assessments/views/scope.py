@@ -81,9 +81,7 @@ def preview_indicators(framework, scope, selected):
 
 @login_required
 def scope(request, code):
-    assessment = get_assessment_for(
-        request.user, code, Perm.MANAGE, queryset=Assessment.objects.select_related("framework")
-    )
+    assessment = get_assessment_for(request.user, code, Perm.MANAGE)
     framework = assessment.framework
     error = None
     chosen_scope = assessment.scope

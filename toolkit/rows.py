@@ -1,0 +1,43 @@
+"""Model instances from hand-written SQL, for the few lookups every page view runs.
+
+Building a query with the ORM costs CPU before the database is even asked: ~0.6 ms for a plain
+``filter(code=…).first()``, ~2.7 ms with two ``select_related`` and a subquery annotation — more than the
+rest of a cached page. A lookup that runs on every request can instead write its SQL once (from the
+models' own table and column names, so a renamed column still follows) and turn the row into instances
+here, with the same conversions the ORM applies (time zones, JSON, decimals per database), and with
+related objects attached as ``select_related`` would attach them.
+"""
+
+from django.db import connections
+
+
+def columns(model, alias, connection):
+    """``alias."column", …`` for every concrete field of ``model``, in ``instance``'s order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def width(model):
+    """How many values ``columns`` selects for ``model``."""
+    return len(model._meta.concrete_fields)
+
+
+def instance(model, values, using="default"):
+    """A ``model`` instance from a row's values (in ``columns`` order), as the ORM would have loaded it;
+    None when the row holds no such instance (a LEFT JOIN that found nothing: the primary key is NULL)."""
+    fields = model._meta.concrete_fields
+    values = list(values)
+    if values[fields.index(model._meta.pk)] is None:
+        return None
+    connection = connections[using]
+    for index, field in enumerate(fields):
+        expression = field.get_col(model._meta.db_table)
+        for convert in connection.ops.get_db_converters(expression) + field.get_db_converters(connection):
+            values[index] = convert(values[index], expression, connection)
+    return model.from_db(using, [field.attname for field in fields], values)
+
+
+def attach(obj, field_name, related):
+    """Give ``obj`` its related object ``related`` for ``field_name`` (a foreign key), as
+    ``select_related`` does: reading ``obj.<field_name>`` then runs no query."""
+    obj._meta.get_field(field_name).set_cached_value(obj, related)
