@@ -165,10 +165,22 @@ DASHBOARD_FINGERPRINT_VALUES = 7
 def fingerprint_values(parts):
     """Run ``parts`` ((aggregate query, parameters) pairs, each giving one row) as one query; returns the
     row. Plain SQL: this runs on every view of a cached page, and building the same with the ORM cost
-    more CPU than the rest of the view."""
-    tables = ", ".join(f"({sql}) AS p{n}" for n, (sql, _params) in enumerate(parts))
+    more CPU than the rest of the view.
+
+    The one-row parts are joined two at a time, each pair behind ``OFFSET 0`` on PostgreSQL (which keeps
+    the planner from merging them back): written as one flat join of N parts, PostgreSQL searched the
+    join orders of all N — 4.5 ms of planning for the public page's 14 parts, against 1 ms this way,
+    with the same row.
+    """
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+
+    def chain(first, *rest):
+        if not rest:
+            return f"SELECT * FROM ({first[0]}) AS p"
+        return f"SELECT * FROM ({first[0]}) AS p, ({chain(*rest)}{fence}) AS r"
+
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {tables}", [param for _sql, params in parts for param in params])
+        cursor.execute(chain(*parts), [param for _sql, params in parts for param in params])
         return cursor.fetchone()
 
 

@@ -181,3 +181,23 @@ def test_signing_in_with_a_password_works(client, members):
     assert response.status_code == 302
     assert client.get(reverse("assessments:list")).status_code == 200
     assert client.session["_auth_user_backend"] == "accounts.fast.Backend"
+
+
+# -- fingerprints: one query of many one-row parts -------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 14])
+def test_fingerprint_values_are_each_parts_row_in_order(assessment, n):
+    from assessments.queries import dashboard_fingerprint_parts, fingerprint_values
+
+    base = dashboard_fingerprint_parts(assessment)
+    parts = [base[i % len(base)] for i in range(n)]
+    separately = []
+    with connection.cursor() as cursor:
+        for sql, params in parts:
+            cursor.execute(sql, params)
+            separately.extend(cursor.fetchone())
+    with CaptureQueriesContext(connection) as queries:
+        together = fingerprint_values(parts)
+    assert len(queries) == 1
+    assert list(together) == separately
