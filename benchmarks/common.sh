@@ -90,6 +90,18 @@ worker_cpu() {
   echo "$ticks"
 }
 
+# CPU (clock ticks) every PostgreSQL process has used so far: the database's share of a request (its
+# planning and execution), which the workers' figure leaves out. Other databases' work on this server counts
+# too, so read it on a quiet machine.
+database_cpu() {
+  local ticks=0 pid
+  for pid in $(pgrep -x postgres); do
+    [[ -r /proc/$pid/stat ]] || continue
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$ticks"
+}
+
 load_average() {
   cut -d' ' -f1-3 /proc/loadavg
 }

@@ -68,12 +68,13 @@ done
 # Other processes on this machine take CPU from gunicorn, PostgreSQL and wrk: say how busy it was.
 echo "Machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) before measuring"
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per endpoint; gunicorn -w 2 ${LOAD_GUNICORN_ARGS:-}; DB_CONN_MAX_AGE=$DB_CONN_MAX_AGE"
-printf '\n%-24s %7s %8s %8s %7s %15s %6s %s\n' "endpoint" "rps" "p50 ms" "p99 ms" "errors" "app CPU ms/req" "goal" "load"
+printf '\n%-24s %7s %8s %8s %7s %15s %6s %14s %s\n' "endpoint" "rps" "p50 ms" "p99 ms" "errors" "app CPU ms/req" "goal" "db CPU ms/req" "load"
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 goal=yes
 for entry in "${ENDPOINTS[@]}"; do
   IFS='|' read -r name path _ cpu_goal who <<<"$entry"
   cpu_before=$(worker_cpu)
+  db_before=$(database_cpu)
   line=$(wrk --timeout 10s -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$(header_for "$who")" -s benchmarks/load.lua "$BASE$path" | grep '^RESULT')
   declare -A r=()
   for pair in ${line#RESULT }; do r[${pair%%=*}]=${pair#*=}; done
@@ -84,9 +85,11 @@ for entry in "${ENDPOINTS[@]}"; do
   sleep 2
   cpu_ms=$(awk -v t=$(($(worker_cpu) - cpu_before)) -v hz="$TICKS_PER_SECOND" -v n="${r[requests]}" \
     'BEGIN {printf "%.1f", n ? 1000 * t / hz / n : 0}')
+  db_ms=$(awk -v t=$(($(database_cpu) - db_before)) -v hz="$TICKS_PER_SECOND" -v n="${r[requests]}" \
+    'BEGIN {printf "%.1f", n ? 1000 * t / hz / n : 0}')
   cpu_ok=$(awk -v c="$cpu_ms" -v g="$cpu_goal" 'BEGIN {print (c <= g) ? "<=" g : ">" g " !"}')
-  printf '%-24s %7s %8s %8s %7s %15s %6s %s\n' "$name" "${r[rps]}" "${r[p50]}" "${r[p99]}" "$errors" "$cpu_ms" \
-    "$cpu_ok" "$(cut -d' ' -f1 /proc/loadavg)"
+  printf '%-24s %7s %8s %8s %7s %15s %6s %14s %s\n' "$name" "${r[rps]}" "${r[p50]}" "${r[p99]}" "$errors" "$cpu_ms" \
+    "$cpu_ok" "$db_ms" "$(cut -d' ' -f1 /proc/loadavg)"
   ((errors == 0)) || goal=no
   [[ $cpu_ok != *'!' ]] || goal=no
   if [[ $name == dashboard ]] && ! awk -v p="${r[p99]}" -v g="$DASHBOARD_P99_GOAL_MS" 'BEGIN {exit !(p < g)}'; then

@@ -7,13 +7,14 @@ from django.http import Http404
 from django.utils import translation
 
 from assessments.choices import Role
-from assessments.models import Attachment, Finding, Membership
+from assessments.models import Assessment, Attachment, Finding, Membership
 from assessments.queries import dashboard_fingerprint_parts, fingerprint_key, fingerprint_values
 from indicators.models import CatalogueTranslation, Category
 from publication.models import Publication
 from reports.choices import ExportStatus
 from reports.fingerprint import code_fingerprint
 from reports.models import Recommendation, Report, ReportExport, ReportSection
+from toolkit import rows
 
 
 def publication_for(assessment):
@@ -26,12 +27,30 @@ def published():
 
 
 def published_or_404(code):
-    """The publication of the assessment ``code`` while it is published; 404 otherwise (also at once
-    after unpublishing: this is read on every request, before any cached copy is looked at)."""
-    publication = published().filter(assessment__code=code).first()
-    if publication is None:
+    """The publication of the assessment ``code`` while it is published, with its assessment; 404
+    otherwise (also at once after unpublishing: this is read on every request, before any cached copy is
+    looked at). Plain SQL, as every view of the public page runs it (the ORM built it for ~1 ms of CPU)."""
+    if "\x00" in code:  # no code; PostgreSQL refuses NUL in a query
         raise Http404("Nothing is published under this code.")
-    return publication
+    quote = connection.ops.quote_name
+    publication, assessment = Publication._meta, Assessment._meta
+    sql = (
+        f"SELECT {rows.columns(Publication, 'p', connection)}, {rows.columns(Assessment, 'a', connection)} "
+        f"FROM {quote(publication.db_table)} p JOIN {quote(assessment.db_table)} a "
+        f"ON a.{quote(assessment.pk.column)} = p.{quote(publication.get_field('assessment').column)} "
+        f"WHERE p.{quote(publication.get_field('is_published').column)} = %s "
+        f"AND a.{quote(assessment.get_field('code').column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, code])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("Nothing is published under this code.")
+    found = rows.instance(Publication, row[: rows.width(Publication)], connection.alias)
+    rows.attach(
+        found, "assessment", rows.instance(Assessment, row[rows.width(Publication) :], connection.alias)
+    )
+    return found
 
 
 def latest_file(assessment, fmt):

@@ -201,3 +201,28 @@ def test_fingerprint_values_are_each_parts_row_in_order(assessment, n):
         together = fingerprint_values(parts)
     assert len(queries) == 1
     assert list(together) == separately
+
+
+# -- the public page's publication ------------------------------------------------------------------------
+
+
+def test_the_published_publication_comes_with_its_assessment_in_one_query(assessment, members):
+    from publication.models import Publication
+    from publication.queries import published_or_404
+    from publication.services import save_publication
+
+    with pytest.raises(Http404):
+        published_or_404("khm-2023")  # no publication row yet
+    save_publication(assessment, by=members["lead"], publish=True)
+    with CaptureQueriesContext(connection) as queries:
+        got = published_or_404("khm-2023")
+        code = got.assessment.code
+    assert len(queries) == 1 and code == "khm-2023"
+    orm = Publication.objects.select_related("assessment").get(assessment=assessment)
+    assert fields(got) == fields(orm) and fields(got.assessment) == fields(orm.assessment)
+    for code in ("khm-2024", "khm-2023\x00", ""):
+        with pytest.raises(Http404):
+            published_or_404(code)
+    save_publication(assessment, by=members["lead"], publish=False)
+    with pytest.raises(Http404):
+        published_or_404("khm-2023")
