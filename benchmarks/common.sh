@@ -90,12 +90,13 @@ worker_cpu() {
   echo "$ticks"
 }
 
-# CPU (clock ticks) every PostgreSQL process has used so far: the database's share of a request (its
-# planning and execution), which the workers' figure leaves out. Other databases' work on this server counts
-# too, so read it on a quiet machine.
+# CPU (clock ticks) the PostgreSQL backends serving this benchmark's database have used so far: the
+# database's share of a request (planning and execution), which the workers' figure leaves out. gunicorn
+# keeps its connections (DB_CONN_MAX_AGE), so the same backends serve the whole run; PostgreSQL's own
+# background processes are not counted.
 database_cpu() {
   local ticks=0 pid
-  for pid in $(pgrep -x postgres); do
+  for pid in $(pgrep -f "^postgres: .* $DB "); do
     [[ -r /proc/$pid/stat ]] || continue
     ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
   done

@@ -8,6 +8,8 @@ here, with the same conversions the ORM applies (time zones, JSON, decimals per 
 related objects attached as ``select_related`` would attach them.
 """
 
+from functools import lru_cache
+
 from django.db import connections
 
 
@@ -25,16 +27,29 @@ def width(model):
 def instance(model, values, using="default"):
     """A ``model`` instance from a row's values (in ``columns`` order), as the ORM would have loaded it;
     None when the row holds no such instance (a LEFT JOIN that found nothing: the primary key is NULL)."""
-    fields = model._meta.concrete_fields
-    values = list(values)
-    if values[fields.index(model._meta.pk)] is None:
-        return None
     connection = connections[using]
+    pk_index, names, conversions = _plan(model, connection)
+    if values[pk_index] is None:
+        return None
+    values = list(values)
+    for index, converters, expression in conversions:
+        for convert in converters:
+            values[index] = convert(values[index], expression, connection)
+    return model.from_db(using, names, values)
+
+
+@lru_cache(maxsize=256)
+def _plan(model, connection):
+    """What ``instance`` needs of ``model`` on ``connection`` (one per thread), worked out once: the primary
+    key's position, the field names, and each column's converters (only columns that have any)."""
+    fields = model._meta.concrete_fields
+    conversions = []
     for index, field in enumerate(fields):
         expression = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(expression) + field.get_db_converters(connection):
-            values[index] = convert(values[index], expression, connection)
-    return model.from_db(using, [field.attname for field in fields], values)
+        converters = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+        if converters:
+            conversions.append((index, tuple(converters), expression))
+    return fields.index(model._meta.pk), [field.attname for field in fields], tuple(conversions)
 
 
 def attach(obj, field_name, related):
