@@ -3,12 +3,9 @@
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language
 
 from assessments.progress import progress
 from assessments.queries import (
@@ -42,12 +39,9 @@ def dashboard(request, code):
         "assessment": assessment,
         "can_edit": Perm.EDIT_EVIDENCE in perms,
         "can_manage": Perm.MANAGE in perms,
-        # Which indicators the findings cover changes only with them (or the scope, saved on the assessment).
-        "scope_text": cache.get_or_set(
-            make_template_fragment_key("dashboard_scope", [fingerprint, get_language()]),
-            partial(describe_scope, assessment),
-            600,
-        ),
+        # Which indicators the findings cover changes only with them (or the scope, saved on the assessment):
+        # worked out only when the header's cached copy is missing.
+        "scope_text": partial(describe_scope, assessment),
         # Since the previous round (none for a first round: no query).
         "progress": progress(assessment)["categories"],
         "scale_max": len(assessment.scale),

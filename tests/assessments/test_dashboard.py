@@ -284,3 +284,38 @@ def test_a_change_whose_author_is_gone_still_shows_in_recent_changes(client, ass
     assert response.status_code == 200
     recent = response.content.decode().split('data-testid="recent">')[1].split("</ul>")[0]
     assert "R.1.1" in recent and "—," in recent
+
+
+def test_the_cached_header_follows_the_assessment_the_previous_round_the_role_and_the_language(
+    client, assessment, members
+):
+    """The header (title, scope, phase, period, previous round, buttons) is cached; each thing it shows
+    changes it at once."""
+    from assessments.models import Assessment, Membership
+
+    me = members["researcher"]
+    client.force_login(me)
+    body = client.get(dashboard_url()).content.decode()
+    scope_button = reverse("assessments:scope", args=["khm-2023"])
+    assert scope_button not in body and "Open my findings in the research workspace" in body
+
+    assessment.title = "Assessing the Internet in Cambodia, second look"
+    assessment.save()
+    assert "second look" in client.get(dashboard_url()).content.decode()
+
+    Membership.objects.filter(assessment=assessment, user=me).update(role="lead")
+    assert scope_button in client.get(dashboard_url()).content.decode()
+    Membership.objects.filter(assessment=assessment, user=me).update(role="mab")
+    body = client.get(dashboard_url()).content.decode()
+    assert scope_button not in body and "Open my findings in the research workspace" not in body
+
+    later = AssessmentFactory(code="khm-2027", framework=assessment.framework, previous=assessment)
+    MembershipFactory(assessment=later, user=me, role="researcher")
+    assert 'data-testid="previous-round">khm-2023<' in client.get(dashboard_url("khm-2027")).content.decode()
+    Assessment.objects.filter(pk=assessment.pk).update(code="khm-2023b")  # the previous round renamed
+    assert 'data-testid="previous-round">khm-2023b<' in client.get(dashboard_url("khm-2027")).content.decode()
+
+    assert "· phase: <span" in client.get(dashboard_url("khm-2027")).content.decode()
+    client.cookies["django_language"] = "km"
+    body = client.get(dashboard_url("khm-2027")).content.decode()
+    assert "· ដំណាក់កាល: <span" in body and "· phase: <span" not in body
