@@ -92,11 +92,11 @@ class FindingAdmin(
     # -- the form
 
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)  # a class made for this request (modelform_factory)
+        form.user = request.user
         # Its widgets render without their templates (assessments.admin.rendering): the same HTML.
-        return type(
-            form.__name__, (form,), {"user": request.user, "bound_field_class": PythonRenderedBoundField}
-        )
+        form.bound_field_class = PythonRenderedBoundField
+        return form
 
     def get_fieldsets(self, request, obj=None):
         main = ["status", ("score", "special_score"), "confidence", "narrative", ("assignee", "due_date")]
