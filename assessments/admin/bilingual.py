@@ -1,6 +1,8 @@
 """Bilingual fields in the admin: the primary and second language's text side by side, each labelled with
 its language (assessments.languages). An assessment without a second language shows only the primary."""
 
+import copy
+
 from django.utils.translation import gettext as _
 
 from assessments.languages import SECOND, language_name
@@ -41,32 +43,27 @@ class BilingualAdminMixin:
         ]
 
     def get_form(self, request, obj=None, **kwargs):
+        # The admin makes a new form class per request: label its fields there, not in a subclass (each
+        # subclass builds every form field again through the admin's formfield_for_dbfield).
         form = super().get_form(request, obj, **kwargs)
         assessment = self.bilingual_assessment(obj)
-        bilingual = self.bilingual_fields
-
-        class Labelled(form):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                for name in bilingual:
-                    for column, code in (
-                        (name, assessment.language if assessment else ""),
-                        (name + SECOND, assessment.second_language if assessment else ""),
-                    ):
-                        field = self.fields.get(column)
-                        if field is None:
-                            continue
-                        base = str(self._meta.model._meta.get_field(name).verbose_name)
-                        if code:
-                            field.label = f"{base[:1].upper()}{base[1:]} — {language_name(code)}"
-                            field.widget.attrs["lang"] = code
-                        elif column == name:
-                            field.label = _("%(field)s — primary language") % {"field": base.capitalize()}
-                        else:
-                            field.label = _("%(field)s — second language") % {"field": base.capitalize()}
-                        field.widget.attrs["class"] = (
-                            field.widget.attrs.get("class", "") + " bilingual"
-                        ).strip()
-
-        Labelled.__name__ = form.__name__
-        return Labelled
+        for name in self.bilingual_fields:
+            for column, code in (
+                (name, assessment.language if assessment else ""),
+                (name + SECOND, assessment.second_language if assessment else ""),
+            ):
+                field = form.base_fields.get(column)
+                if field is None:
+                    continue
+                # A field the form class declares is shared by every request's form: change a copy.
+                field = form.base_fields[column] = copy.deepcopy(field)
+                base = str(form._meta.model._meta.get_field(name).verbose_name)
+                if code:
+                    field.label = f"{base[:1].upper()}{base[1:]} — {language_name(code)}"
+                    field.widget.attrs["lang"] = code
+                elif column == name:
+                    field.label = _("%(field)s — primary language") % {"field": base.capitalize()}
+                else:
+                    field.label = _("%(field)s — second language") % {"field": base.capitalize()}
+                field.widget.attrs["class"] = (field.widget.attrs.get("class", "") + " bilingual").strip()
+        return form

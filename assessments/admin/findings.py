@@ -12,6 +12,7 @@ from assessments.admin.actions import FindingActionsMixin
 from assessments.admin.bilingual import BilingualAdminMixin
 from assessments.admin.filters import FINDING_FILTERS, ArchivedFilter, AssessmentFilter
 from assessments.admin.inlines import AttachmentInline, CitationInline, DataPointInline
+from assessments.admin.rendering import PythonRenderedBoundField
 from assessments.admin.scoped import AssessmentScopedMixin
 from assessments.admin.spreadsheets import SpreadsheetViewsMixin
 from assessments.choices import FindingStatus
@@ -91,8 +92,11 @@ class FindingAdmin(
     # -- the form
 
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        form = super().get_form(request, obj, **kwargs)  # a class made for this request (modelform_factory)
+        form.user = request.user
+        # Its widgets render without their templates (assessments.admin.rendering): the same HTML.
+        form.bound_field_class = PythonRenderedBoundField
+        return form
 
     def get_fieldsets(self, request, obj=None):
         main = ["status", ("score", "special_score"), "confidence", "narrative", ("assignee", "due_date")]

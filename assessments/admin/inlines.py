@@ -2,17 +2,41 @@
 
 from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
+from assessments.admin.rendering import PythonRenderedBoundField
 from assessments.admin.scoped import ScopedInlineMixin
 from assessments.forms import (
     AttachmentForm,
 )
 from assessments.models import Attachment, Citation, DataPoint, Source
 from assessments.queries import editable_assessments_for
+
+
+class RowsFormSet(BaseInlineFormSet):
+    """The template row ("Add another" copies it) is built once per page: Django's ``empty_form`` is a
+    property that builds a new form on every use, and the admin uses it four times per inline (media,
+    column headings, the rows, the template row), each the same form."""
+
+    @cached_property
+    def empty_form(self):
+        return super().empty_form
+
+
+class PythonRenderedRows:
+    """The rows' widgets render without their templates (assessments.admin.rendering): same HTML."""
+
+    formset = RowsFormSet
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.bound_field_class = PythonRenderedBoundField  # a form class made for this request
+        return formset
 
 
 class SourceChoicesOnce:
@@ -27,7 +51,7 @@ class SourceChoicesOnce:
         return formset
 
 
-class CitationInline(SourceChoicesOnce, ScopedInlineMixin, admin.TabularInline):
+class CitationInline(PythonRenderedRows, SourceChoicesOnce, ScopedInlineMixin, admin.TabularInline):
     model = Citation
     extra = 1
     fields = ["source", "locator"]
@@ -63,7 +87,7 @@ class DataPointForm(forms.ModelForm):
             self.initial["value"] = f"{self.instance.value.normalize():f}"  # 32.9, not 32.9000
 
 
-class DataPointInline(SourceChoicesOnce, ScopedInlineMixin, admin.TabularInline):
+class DataPointInline(PythonRenderedRows, SourceChoicesOnce, ScopedInlineMixin, admin.TabularInline):
     model = DataPoint
     form = DataPointForm
     extra = 1
@@ -79,7 +103,7 @@ class DataPointInline(SourceChoicesOnce, ScopedInlineMixin, admin.TabularInline)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class AttachmentInline(ScopedInlineMixin, admin.TabularInline):
+class AttachmentInline(PythonRenderedRows, ScopedInlineMixin, admin.TabularInline):
     model = Attachment
     form = AttachmentForm
     extra = 1
