@@ -116,6 +116,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # {% url %} remembering its answers (toolkit/url_tag.py): the same links on every page.
+            "builtins": ["toolkit.url_tag"],
         },
     },
 ]
