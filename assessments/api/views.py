@@ -114,15 +114,13 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-# The findings list (FindingViewSet.list) of one assessment: the findings in scope, in the framework's
-# order, as the plain rows FINDING_ROWS turns into FindingSerializer's output.
-FINDING_LIST = CompiledList(
-    lambda pk: (
-        Finding.objects.filter(assessment=pk, archived=False)
-        .order_by("indicator__order")
-        .values_list(*FINDING_ROWS.lookups)
-    )
-)
+def finding_list(pk):
+    """The findings list (FindingViewSet.list) of one assessment: the findings in scope, in the
+    framework's order; FINDING_ROWS turns their rows into FindingSerializer's output."""
+    return Finding.objects.filter(assessment=pk, archived=False).order_by("indicator__order")
+
+
+FINDING_LIST = CompiledList(finding_list, lambda: FINDING_ROWS.lookups)
 
 
 class FindingViewSet(
@@ -144,7 +142,7 @@ class FindingViewSet(
         if getattr(self, "swagger_fake_view", False):
             return FindingSerializer.Meta.model.objects.none()
         if self.action == "list":
-            return FINDING_LIST.build(self.assessment.pk)
+            return finding_list(self.assessment.pk)
         return (
             findings_for(self.request.user)
             .filter(assessment=self.assessment)
@@ -159,7 +157,7 @@ class FindingViewSet(
         # (FINDING_LIST); a filter goes through the FilterSet and the ORM, as before. (No docstring: the
         # schema would take it as the operation's description.)
         if any(name in request.query_params for name in self.filterset_class.base_filters):
-            rows = self.filter_queryset(self.get_queryset())
+            rows = FINDING_LIST.queryset_rows(self.filter_queryset(self.get_queryset()))
         else:
             rows = FINDING_LIST.rows(self.assessment.pk)
         page = self.paginate_queryset(rows)

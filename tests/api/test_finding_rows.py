@@ -230,14 +230,14 @@ def test_the_lists_sql_is_built_once_and_takes_only_the_pk(assessment):
 
     def build(pk):
         built.append(pk)
-        return Finding.objects.filter(assessment=pk, archived=False).order_by("pk").values_list("version")
+        return Finding.objects.filter(assessment=pk, archived=False).order_by("pk")
 
-    listing = CompiledList(build)
+    listing = CompiledList(build, lambda: ["version"])
     first, second = listing.rows(assessment.pk), listing.rows(assessment.pk)
     assert first.count() == second.count() == Finding.objects.filter(assessment=assessment).count()
     assert list(second[0:2]) == [(1,), (1,)] and len(built) == 1
     with pytest.raises(Exception, match="only parameter"):
-        CompiledList(lambda pk: Finding.objects.filter(assessment=pk, version__gt=3).values_list("pk")).rows(
+        CompiledList(lambda pk: Finding.objects.filter(assessment=pk, version__gt=3), lambda: ["pk"]).rows(
             assessment.pk
         )
 
@@ -251,7 +251,7 @@ def test_the_rows_read_what_the_serializer_shows():
         len(FINDING_ROWS.lookups) == len(names) - 1
         and "indicator__question__theme__code" in FINDING_ROWS.lookups
     )
-    assert FINDING_LIST.build(1).query.values_select == tuple(FINDING_ROWS.lookups)
+    assert FINDING_LIST.compiled(1, "default")[0].values_select == tuple(FINDING_ROWS.lookups)
 
 
 def test_a_renamed_user_shows_at_once(api_as, varied, members):
