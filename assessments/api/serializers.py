@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessments.api.rows import SerializerRows
 from assessments.choices import MAX_SCALE_LEVELS, Confidence, FindingStatus, Phase, Role, Scope, SpecialScore
 from assessments.fields import WebURLField
 from assessments.languages import SECOND
@@ -206,6 +207,14 @@ class FindingSerializer(serializers.ModelSerializer):
 
     def get_score_label(self, finding) -> str:
         return finding.assessment.score_label(finding.score)
+
+
+# The findings list's rows (views.FindingViewSet.list): FindingSerializer's output from plain rows; the
+# score's label comes from the request's assessment (``context``), as get_score_label reads it.
+FINDING_ROWS = SerializerRows(
+    FindingSerializer,
+    computed={"score_label": lambda values, assessment: assessment.score_label(values["score"])},
+)
 
 
 class FindingUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
