@@ -153,16 +153,13 @@ def _fetch(code, user_pk):
         f"LEFT JOIN {quote(Assessment._meta.db_table)} p ON p.{column(Assessment, 'id')} = a.{column(Assessment, 'previous')} "
         f"WHERE a.{column(Assessment, 'code')} = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_pk, code])
-        row = cursor.fetchone()
-    if row is None:
+    found = rows.fetch_one(connection, sql, [user_pk, code], [Assessment, Framework, Assessment])
+    if found is None:
         return None
-    n, m = rows.width(Assessment), rows.width(Framework)
-    assessment = rows.instance(Assessment, row[:n], connection.alias)
-    rows.attach(assessment, "framework", rows.instance(Framework, row[n : n + m], connection.alias))
-    rows.attach(assessment, "previous", rows.instance(Assessment, row[n + m : 2 * n + m], connection.alias))
-    return assessment, row[-1]
+    assessment, framework, previous, role = found
+    rows.attach(assessment, "framework", framework)
+    rows.attach(assessment, "previous", previous)
+    return assessment, role
 
 
 def settable_statuses(user, assessment, current):

@@ -33,24 +33,20 @@ def published_or_404(code):
     if "\x00" in code:  # no code; PostgreSQL refuses NUL in a query
         raise Http404("Nothing is published under this code.")
     quote = connection.ops.quote_name
-    publication, assessment = Publication._meta, Assessment._meta
+    p_meta, a_meta = Publication._meta, Assessment._meta
     sql = (
         f"SELECT {rows.columns(Publication, 'p', connection)}, {rows.columns(Assessment, 'a', connection)} "
-        f"FROM {quote(publication.db_table)} p JOIN {quote(assessment.db_table)} a "
-        f"ON a.{quote(assessment.pk.column)} = p.{quote(publication.get_field('assessment').column)} "
-        f"WHERE p.{quote(publication.get_field('is_published').column)} = %s "
-        f"AND a.{quote(assessment.get_field('code').column)} = %s"
+        f"FROM {quote(p_meta.db_table)} p JOIN {quote(a_meta.db_table)} a "
+        f"ON a.{quote(a_meta.pk.column)} = p.{quote(p_meta.get_field('assessment').column)} "
+        f"WHERE p.{quote(p_meta.get_field('is_published').column)} = %s "
+        f"AND a.{quote(a_meta.get_field('code').column)} = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [True, code])
-        row = cursor.fetchone()
-    if row is None:
+    found = rows.fetch_one(connection, sql, [True, code], [Publication, Assessment])
+    if found is None:
         raise Http404("Nothing is published under this code.")
-    found = rows.instance(Publication, row[: rows.width(Publication)], connection.alias)
-    rows.attach(
-        found, "assessment", rows.instance(Assessment, row[rows.width(Publication) :], connection.alias)
-    )
-    return found
+    publication, assessment = found
+    rows.attach(publication, "assessment", assessment)
+    return publication
 
 
 def latest_file(assessment, fmt):

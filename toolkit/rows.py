@@ -52,6 +52,22 @@ def _plan(model, connection):
     return fields.index(model._meta.pk), [field.attname for field in fields], tuple(conversions)
 
 
+def fetch_one(connection, sql, params, models):
+    """Run ``sql`` (selecting ``columns(model, …)`` for each of ``models`` in turn, then any further
+    values) and split its first row: ``[instance or None per model, *further values]``; None when there
+    is no row."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found, start = [], 0
+    for model in models:
+        found.append(instance(model, row[start : start + width(model)], connection.alias))
+        start += width(model)
+    return [*found, *row[start:]]
+
+
 def attach(obj, field_name, related):
     """Give ``obj`` its related object ``related`` for ``field_name`` (a foreign key), as
     ``select_related`` does: reading ``obj.<field_name>`` then runs no query."""
