@@ -178,13 +178,19 @@ def test_the_catalogue_and_the_assessment_show_at_once(client, members, finding)
     assessment = Assessment.objects.get(pk=finding.assessment_id)
     assessment.title = "Assessing the Internet in Cambodia, again"
     assessment.save()
-    assert "Assessing the Internet in Cambodia, again" in page(client, finding)
+    # The header's crumbs (the menu outside the body names it too).
+    assert "› Assessing the Internet in Cambodia, again</p>" in page(client, finding)
 
 
 def test_each_reader_their_role_language_and_time_zone(client, members, finding):
     mab, researcher = members["mab"], members["researcher"]
     second = MembershipFactory(assessment=finding.assessment, role=Role.MAB).user
     services.cast_vote(finding, by=mab, verdict="endorse")
+    # Two readers of one role: only the voter is told their vote.
+    client.force_login(mab)
+    assert "Your validation: Endorse" in page(client, finding)
+    client.force_login(second)
+    assert "Your validation: Endorse" not in page(client, finding)
     comment = services.add_comment(finding, by=mab, body="Mine.")
     client.force_login(mab)
     body = page(client, finding)
