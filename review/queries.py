@@ -1,8 +1,10 @@
 """Reusable reads for the review pages. Each issues a fixed number of queries, however many findings,
 comments or votes there are (tests hold that)."""
 
+from functools import lru_cache
 from urllib.parse import quote
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
@@ -11,14 +13,14 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from assessments.choices import FindingStatus, Role, StakeholderGroup
-from assessments.models import Citation, DataPoint, Finding, Membership
+from assessments.models import Attachment, Citation, DataPoint, Finding, Membership, Source
 from assessments.queries import (
     DASHBOARD_FINGERPRINT_VALUES,
     dashboard_fingerprint_parts,
     fingerprint_key,
     fingerprint_values,
 )
-from indicators.models import Category, Indicator, Question
+from indicators.models import Category, Indicator, Question, Theme
 from review import inputs, targets
 from review.choices import CommentStatus, Verdict
 from review.models import Comment, LastSeen, Vote
@@ -199,6 +201,127 @@ def finding_for_page(assessment, indicator_code):
         )
         .first()
     )
+
+
+# The columns finding_page_state reads of the finding and of the reader's last-seen record, in order.
+FINDING_PAGE_COLUMNS = (
+    "id", "version", "updated", "status", "archived", "score", "special_score", "confidence", "assignee_id",
+    "narrative", "narrative_second", "indicator_code", "indicator_updated", "category_updated",
+    "question_updated", "theme_updated", "seen_id", "seen_at", "seen_narrative", "seen_score",
+    "seen_special_score",
+)  # fmt: skip
+
+
+def _encoded(*expressions):
+    """SQL joining ``expressions`` into one text that no other values give: each as its length, ":" and
+    its text, or "-" when NULL."""
+    return " || ',' || ".join(
+        f"CASE WHEN {e} IS NULL THEN '-' ELSE CAST(LENGTH(CAST({e} AS TEXT)) AS TEXT) || ':' || CAST({e} AS TEXT) END"
+        for e in expressions
+    )
+
+
+@lru_cache(maxsize=4)
+def _finding_page_sql(vendor, content_type):
+    """The SQL of finding_page_state, built once per process. Its parameters: the assessment's id, the
+    indicator's code, the reader's id, the reader's id again with "open" and the time since which a
+    comment is editable, the assessment's id twice.
+
+    One row: the finding's columns, then one text per kind of row it shows. Scalar subqueries, not a
+    join of aggregates: PostgreSQL plans each on its own, where a join of seven made it search join
+    orders for longer than all the rest took; and text, not dates, because the driver's conversion of
+    each date cost more than the rest of the query."""
+    q = connection.ops.quote_name
+    finding, indicator, seen = (q(m._meta.db_table) for m in (Finding, Indicator, LastSeen))
+    category, question, theme = (q(m._meta.db_table) for m in (Category, Question, Theme))
+    citation, data_point, source = (q(m._meta.db_table) for m in (Citation, DataPoint, Source))
+    attachment, comment, vote = (q(m._meta.db_table) for m in (Attachment, Comment, Vote))
+    membership, person = q(Membership._meta.db_table), q(get_user_model()._meta.db_table)
+    name = [q("username"), q("first_name"), q("last_name")]
+
+    def rows(select, source_sql):
+        """The rows' texts joined into one, in id order."""
+        if vendor == "postgresql":
+            return f"(SELECT string_agg(r.v, ';' ORDER BY r.id) FROM (SELECT {select} {source_sql}) r)"
+        return f"(SELECT group_concat(r.v, ';') FROM (SELECT {select} {source_sql} ORDER BY 1) r)"
+
+    # The reader's own comment, open and unanswered, written since the given time: they may edit it.
+    editable = "x.author_id = %s AND x.status = %s AND x.answered_body = '' AND x.created >= %s"
+    comments = rows(
+        "x.id AS id, "
+        + _encoded("x.id", "x.updated", *(f"a.{n}" for n in name), *(f"r.{n}" for n in name))
+        + f" || CASE WHEN {editable} THEN ',e' ELSE ',' END AS v",
+        f"FROM {comment} x JOIN {person} a ON a.id = x.author_id LEFT JOIN {person} r ON r.id = x.resolved_by_id "
+        f"WHERE x.content_type_id = {int(content_type)} AND x.object_id = f.id",
+    )  # fmt: skip
+    votes = rows(
+        "x.id AS id, "
+        + _encoded("x.id", "x.updated", *(f"a.{n}" for n in name), "m.id", "m.stakeholder_group")
+        + " AS v",
+        f"FROM {vote} x JOIN {person} a ON a.id = x.member_id "
+        f"LEFT JOIN {membership} m ON m.user_id = x.member_id AND m.assessment_id = %s WHERE x.finding_id = f.id",
+    )
+    evidence = [
+        f"(SELECT {_encoded('COUNT(*)', 'MAX(x.id)', 'MAX(x.updated)', 'MAX(src.updated)')} "
+        f"FROM {citation} x JOIN {source} src ON src.id = x.source_id WHERE x.finding_id = f.id)",
+        f"(SELECT {_encoded('COUNT(*)', 'MAX(x.id)', 'MAX(x.updated)', 'COUNT(x.source_id)', 'MAX(src.updated)')} "
+        f"FROM {data_point} x LEFT JOIN {source} src ON src.id = x.source_id WHERE x.finding_id = f.id)",
+        f"(SELECT {_encoded('COUNT(*)', 'MAX(x.id)', 'MAX(x.updated)')} FROM {attachment} x "
+        f"JOIN {finding} y ON y.id = x.finding_id WHERE y.assessment_id = %s)",
+    ]
+    text = "CAST({} AS TEXT)".format
+    # The catalogue rows and the assignee by scalar subqueries too: each further table joined here made
+    # PostgreSQL's planning dearer than the query.
+    catalogue = [
+        f"(SELECT {text('updated')} FROM {category} WHERE id = i.category_id)",
+        f"(SELECT {text('updated')} FROM {question} WHERE id = i.question_id)",
+        f"(SELECT {text('updated')} FROM {theme} WHERE id = (SELECT theme_id FROM {question} WHERE id = i.question_id))",
+    ]  # fmt: skip
+    assignee = f"(SELECT {_encoded(*(f'u.{n}' for n in name))} FROM {person} u WHERE u.id = f.assignee_id)"
+    return (
+        "SELECT f.id, f.version, "
+        + text("f.updated")
+        + ", f.status, f.archived, f.score, f.special_score, f.confidence, f.assignee_id, f.narrative, "
+        f"f.narrative_second, i.code, {text('i.updated')}, "
+        + ", ".join(catalogue)
+        + f", s.id, {text('s.seen_at')}, s.narrative, s.score, s.special_score, {assignee}, {comments}, {votes}, "
+        + ", ".join(evidence)
+        + f" FROM {finding} f JOIN {indicator} i ON i.id = f.indicator_id "
+        f"LEFT JOIN {seen} s ON s.finding_id = f.id AND s.user_id = %s "
+        # As finding_for_page: the first by id (there is one per indicator).
+        "WHERE f.assessment_id = %s AND i.code = %s ORDER BY f.id LIMIT 1"
+    )
+
+
+def finding_page_state(assessment, indicator_code, user, editable_since):
+    """What the finding's review page shows, read in one plain-SQL query (review.views.pages caches the
+    page's body under it): None when the assessment has no finding for ``indicator_code``, else
+    ``(row, values)``: ``row`` the finding's and the reader's last-seen record's columns
+    (``FINDING_PAGE_COLUMNS``: the page compares them and records the visit, and the finding's go into
+    the key), ``values`` a tuple that changes with everything else the body shows —
+
+    - the assignee's names (users have no ``updated``);
+    - every comment on the finding: its id and last change (writing, editing, resolving and reopening set
+      ``updated``), whether the reader may still edit it (their own, open and unanswered, written since
+      ``editable_since``: the page offers "Edit" until then), its author's and resolver's names;
+    - every vote: its id and last change, the voter's names and stakeholder group in the assessment;
+    - the finding's citations and data points with their sources (number, newest id, last change; a
+      deleted source leaves a data point without one), and the attachments of the whole assessment (the
+      finding's list, and the figures its text may place from any finding of the assessment).
+
+    The indicator and its category, question and theme are in ``row`` by their ``updated`` (catalogue
+    imports set it).
+    """
+    since = connection.ops.adapt_datetimefield_value(editable_since)
+    editable = [user.pk, CommentStatus.OPEN.value, since]
+    sql = _finding_page_sql(connection.vendor, ContentType.objects.get_for_model(Finding).pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*editable, assessment.pk, assessment.pk, user.pk, assessment.pk, indicator_code])
+        values = cursor.fetchone()
+    if values is None:
+        return None
+    width = len(FINDING_PAGE_COLUMNS)
+    return dict(zip(FINDING_PAGE_COLUMNS, values[:width], strict=True)), tuple(values[width:])
 
 
 def thread(target):

@@ -1,7 +1,10 @@
 from django import template
+from django.template.defaulttags import CsrfTokenNode
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from assessments.queries import nav_assessments
-from review.rendering import render_markdown
+from review.rendering import CSRF_PLACEHOLDER, render_markdown
 
 register = template.Library()
 
@@ -21,5 +24,18 @@ def editable_by(comment, user):
 
 @register.inclusion_tag("review/_nav.html", takes_context=True)
 def review_nav(context):
-    """Nav links to the review of each assessment the user belongs to (one query)."""
+    """Nav links to the review of each assessment the user belongs to (one plain-SQL query)."""
     return {"assessments": nav_assessments(context["user"])}
+
+
+PLACEHOLDER_INPUT = format_html(
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', CSRF_PLACEHOLDER
+)
+
+
+@register.simple_tag(takes_context=True)
+def with_csrf_token(context, html):
+    """``{% with_csrf_token html %}``: ``html`` (a cached part rendered with ``CSRF_PLACEHOLDER`` as its
+    token) with every form's token input replaced by this request's, as ``{% csrf_token %}`` writes it
+    here. Only the whole input is replaced: text in the part is escaped, so it cannot contain one."""
+    return mark_safe(html.replace(PLACEHOLDER_INPUT, CsrfTokenNode().render(context)))

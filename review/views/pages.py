@@ -1,13 +1,21 @@
 """The review pages every member reads: the overview and the finding page."""
 
-from functools import partial
+import hashlib
+from datetime import UTC, datetime
+from functools import lru_cache, partial
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assessments.choices import FindingStatus, SpecialScore
@@ -20,8 +28,8 @@ from review import queries, services
 from review.choices import Disposition, Verdict
 from review.forms import CommentForm, PreferenceForm, ResolveForm, ReviseForm, VoteForm
 from review.languages import reading_language, show_in
-from review.models import NotificationPreference
-from review.rendering import AttachmentFigures, normalise_newlines, word_diff
+from review.models import LastSeen, NotificationPreference
+from review.rendering import CSRF_PLACEHOLDER, AttachmentFigures, normalise_newlines, word_diff
 from review.views import comments, validation
 from review.views.base import Bound, add_errors, perm_flags, run_action
 
@@ -109,29 +117,138 @@ FINDING_ACTIONS = {
 @login_required
 def finding_page(request, code, indicator):
     assessment = get_assessment_for(request.user, code)
-    finding = queries.finding_for_page(assessment, indicator)
-    if finding is None:
-        raise Http404("No such finding.")
-    bound = None
     if request.method == "POST":
+        finding = queries.finding_for_page(assessment, indicator)
+        if finding is None:
+            raise Http404("No such finding.")
         result = run_action(request, assessment, FINDING_ACTIONS, finding)
         if not isinstance(result, Bound):
             return result
-        bound = result
         # A refused save may have touched the object in memory: show what is stored.
         finding = queries.finding_for_page(assessment, indicator)
-    return render(
-        request,
-        "review/finding.html",
-        finding_context(request, assessment, finding, bound),
-        status=400 if bound else 200,
+        seen = queries.seen_by_one(request.user, finding)
+        body = _render_body(request, finding_context(request, assessment, finding, seen, result))
+        return _page(request, finding.indicator.code, body, status=400)
+    # Everything the body shows, read in one plain-SQL query; the body is rendered only when no copy is
+    # kept under that key (a repeat visit reads no finding, evidence, thread or votes).
+    now = timezone.now()
+    window = timezone.timedelta(minutes=settings.REVIEW_COMMENT_EDIT_MINUTES)
+    state = queries.finding_page_state(assessment, indicator, request.user, now - window)
+    if state is None:
+        raise Http404("No such finding.")
+    row, values = state
+    language, _switch = reading_language(request, assessment)
+    seen = _seen_from(row, request.user)
+    lite = Finding(
+        pk=row["id"], narrative=row["narrative"], score=row["score"], special_score=row["special_score"]
+    )
+    changed = bool(seen and (seen.narrative_changed(lite) or seen.score_changed(lite)))
+    key = _body_key(request, assessment, row, values, language, seen if changed else None)
+    body = cache.get(key)
+    if body is None:
+        finding = queries.finding_for_page(assessment, indicator)
+        if finding is None:  # deleted since the query above
+            raise Http404("No such finding.")
+        body = _render_body(request, finding_context(request, assessment, finding, seen, None))
+        cache.set(key, body, FINDING_BODY_SECONDS)
+    if request.method == "GET":
+        # Recorded after the flags and the diff are worked out, so this visit still shows them.
+        services.record_seen(request.user, lite, seen)
+    return _page(request, row["indicator_code"], body)
+
+
+# How long a copy of a finding page's body is kept. Its key changes with everything the body shows, so
+# this only bounds the memory a reader's old copies take.
+FINDING_BODY_SECONDS = 600
+
+
+def _render_body(request, context):
+    """The body's HTML, with a placeholder where each form's CSRF token goes: it may be cached, and one
+    request's token must never be shown to another (``finding.html`` puts the request's own in)."""
+    return render_to_string(
+        "review/_finding_body.html", {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request
     )
 
 
-def finding_context(request, assessment, finding, bound):
+def _page(request, indicator_code, body, status=200):
+    return render(
+        request,
+        "review/finding.html",
+        {"indicator_code": indicator_code, "body": body},
+        status=status,
+    )
+
+
+def _seen_from(row, user):
+    """The reader's last-seen record as the page's query read it (None if they never opened it)."""
+    if row["seen_id"] is None:
+        return None
+    seen_at = row["seen_at"]
+    if isinstance(seen_at, str):  # SQLite gives the stored text
+        seen_at = datetime.fromisoformat(seen_at)
+    if timezone.is_naive(seen_at):  # stored in UTC (USE_TZ)
+        seen_at = timezone.make_aware(seen_at, UTC)
+    return LastSeen(
+        pk=row["seen_id"],
+        user=user,
+        finding_id=row["id"],
+        seen_at=seen_at,
+        narrative=row["seen_narrative"],
+        score=row["seen_score"],
+        special_score=row["seen_special_score"],
+    )
+
+
+@lru_cache(maxsize=1)
+def _code_stamp():
+    """Names, sizes and modification times of the code and translations the body is rendered with: a
+    deploy changes it, so a shared cache (Redis) never serves a body rendered by the previous code. Read
+    once per process (a deploy restarts the processes)."""
+    root = Path(settings.BASE_DIR)
+    files = []
+    for folder in ("review", "assessments", "indicators", "toolkit", "templates", "locale", "roamx"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".mo"} and "tests" not in path.parts:
+                stat = path.stat()
+                files.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(files).encode()).hexdigest()
+
+
+def _body_key(request, assessment, row, values, language, changed_seen):
+    """The cache key of a finding page's body: the rows it shows (queries.finding_page_state), the
+    assessment (its title, scale, languages), the reader (their vote, their comments' edit links), the
+    path (the forms post to it), and
+    their role's permissions (which forms show), the interface language, the language the narrative is
+    read in, the time zone (dates), and — when the finding changed since the reader's last visit — that
+    record (the diff, the old score, the date of the visit)."""
+    shown = {name: value for name, value in row.items() if not name.startswith("seen_")}
+    if changed_seen is not None:
+        shown["seen"] = (
+            changed_seen.pk,
+            changed_seen.seen_at.isoformat(),
+            changed_seen.narrative,
+            changed_seen.score,
+            changed_seen.special_score,
+        )
+    parts = [
+        _code_stamp(),
+        assessment.pk,
+        assessment.updated.isoformat(),
+        request.user.pk,
+        request.path,
+        sorted(str(perm) for perm in check(request.user, assessment)),
+        get_language(),
+        language,
+        get_current_timezone_name(),
+        sorted((name, repr(value)) for name, value in shown.items()),
+        repr(values),
+    ]
+    return "review-finding:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def finding_context(request, assessment, finding, seen, bound):
     user = request.user
     perms = check(user, assessment)
-    seen = queries.seen_by_one(user, finding)
     queries.mark_changes(finding, seen)
     roots, all_comments = queries.thread(finding)
     votes = queries.votes_on(finding)
@@ -177,9 +294,6 @@ def finding_context(request, assessment, finding, bound):
                 },
             )
         )
-    if request.method == "GET":
-        # Recorded after the flags and the diff are worked out, so this visit still shows them.
-        services.record_seen(user, finding, seen)
     return context
 
 

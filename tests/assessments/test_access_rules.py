@@ -92,3 +92,26 @@ def test_the_admin_rooms_exist_only_for_staff_who_belong_to_an_assessment(
     )
     assert ("assessments" in apps) is module_visible
     assert ("reports" in apps) is module_visible
+
+
+def test_the_menus_assessment_links_follow_assessments_for(members, other_assessment, superuser):
+    from assessments.models import Assessment
+    from assessments.queries import nav_assessments, assessments_for
+    from tests.factories import AssessmentFactory
+
+    for n in range(4):
+        MembershipFactory(assessment=AssessmentFactory(code=f"mab-{n}"), user=members["mab"], role=Role.MAB)
+    Assessment.objects.filter(code="mab-2").update(title="A renamed round")
+    for user in [members["mab"], members["lead"], members["outsider"], superuser, AnonymousUser()]:
+        for limit in (1, 4, 10):
+            expected = [
+                {"code": a.code, "title": a.title}
+                for a in assessments_for(user).only("code", "title").order_by("-created", "-pk")[:limit]
+            ]
+            assert nav_assessments(user, limit) == expected
+    assert len(nav_assessments(members["mab"], 4)) == 4
+    assert [a["code"] for a in nav_assessments(members["outsider"], 4)] == ["tha-2024"]
+    assert {a["code"] for a in nav_assessments(superuser, 10)} == {"khm-2023", "tha-2024"} | {
+        f"mab-{n}" for n in range(4)
+    }
+    assert "A renamed round" in [a["title"] for a in nav_assessments(members["mab"], 10)]
