@@ -96,7 +96,7 @@ def test_the_admin_rooms_exist_only_for_staff_who_belong_to_an_assessment(
 
 def test_the_menus_assessment_links_follow_assessments_for(members, other_assessment, superuser):
     from assessments.models import Assessment
-    from assessments.queries import nav_assessments, assessments_for
+    from assessments.queries import assessments_for, nav_assessments
     from tests.factories import AssessmentFactory
 
     for n in range(4):
