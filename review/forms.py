@@ -112,8 +112,10 @@ class MatrixFilterForm(forms.Form):
 
     def __init__(self, *args, categories, commenters, **kwargs):
         super().__init__(*args, **kwargs)
+        # Each category in the reader's language where the catalogue has it (``localise`` sets ``local``).
         self.fields["category"].choices = [("", _("Any"))] + [
-            (c.code, f"{c.code} · {c.name}") for c in categories
+            (c.code, f"{c.code} · {c.local.text if getattr(c, 'local', None) else c.name}")
+            for c in categories
         ]
         self.fields["commenter"].choices = [("", _("Any"))] + [
             (u.username, u.get_full_name() or u.username) for u in commenters

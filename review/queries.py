@@ -20,7 +20,7 @@ from assessments.queries import (
     fingerprint_key,
     fingerprint_values,
 )
-from indicators.models import Category, Indicator, Question, Theme
+from indicators.models import CatalogueTranslation, Category, Indicator, Question, Theme
 from review import inputs, targets
 from review.choices import CommentStatus, Verdict
 from review.models import Comment, LastSeen, Vote
@@ -160,8 +160,9 @@ def matrix_fingerprint(assessment, memberships):
     input source registered no fingerprint (then nothing is cached). The comments (number, newest id,
     last change: writing, editing, resolving and reopening all set ``updated``), the reviewable objects
     their labels come from (every registered model with an assessment and ``updated``), the registered
-    input sources' parts (review.inputs: the consultation's answers, participants and items), and the
-    MAB members as the page has just read them (names, stakeholder groups)."""
+    input sources' parts (review.inputs: the consultation's answers, participants and items), the
+    edition's categories and their translations (the filters name them), and the MAB members as the page
+    has just read them (names, stakeholder groups)."""
     outside = inputs.fingerprint_parts(assessment)
     if outside is None:
         return None
@@ -181,6 +182,14 @@ def matrix_fingerprint(assessment, memberships):
                     [assessment.pk],
                 )
             )
+    # The filters' categories (names, and their translations): the catalogue of the assessment's edition.
+    for model in (Category, CatalogueTranslation):
+        parts.append(
+            (
+                f"SELECT COUNT(*), MAX(updated) FROM {q(model._meta.db_table)} WHERE framework_id = %s",
+                [assessment.framework_id],
+            )
+        )
     members = [
         (m.pk, m.updated.isoformat(), m.stakeholder_group, m.user.username, m.user.get_full_name())
         for m in memberships

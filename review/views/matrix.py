@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from assessments.choices import StakeholderGroup
 from assessments.rules import get_assessment_for
 from assessments.timezones import show
+from indicators.translations import localise
 from review import inputs, queries, targets
 from review.forms import MatrixFilterForm
 from toolkit.tables import neutralised
@@ -46,11 +47,18 @@ MATRIX_CACHE_SECONDS = 600
 @login_required
 def matrix(request, code):
     assessment = get_assessment_for(request.user, code)
-    categories = list(assessment.framework.categories.order_by("order"))
     memberships = list(queries.mab_members(assessment))
     commenters = [membership.user for membership in memberships]
-    form = MatrixFilterForm(request.GET or None, categories=categories, commenters=commenters)
-    filters = form.cleaned_data if form.is_valid() else {}
+
+    def filter_form():
+        categories = list(assessment.framework.categories.order_by("order"))
+        localise(assessment.framework, [("category", categories)])
+        return MatrixFilterForm(request.GET or None, categories=categories, commenters=commenters)
+
+    # Without a query string there is nothing to check: the form (and its categories) is built only when
+    # its cached copy is missing.
+    form = filter_form() if request.GET else None
+    filters = form.cleaned_data if form is not None and form.is_valid() else {}
     chosen = {k: v for k, v in filters.items() if v}
     export = request.GET.get("export")
     if export in FORMATS:
@@ -59,11 +67,12 @@ def matrix(request, code):
     query = request.GET.copy()
     query.pop("export", None)
     context = {"assessment": assessment, "query": query.urlencode()}
-    # The table is cached under a key of everything it shows, the filters, the language and the time
-    # zone (its dates): any change shows at once, and the rows are not even read for a cached copy.
+    # The table and the filters' form are cached under a key of everything they show, the filters, the
+    # language and the time zone (its dates): any change shows at once, and the rows are not even read
+    # for a cached copy. A form with errors is never cached: it shows what was typed.
     fingerprint = queries.matrix_fingerprint(assessment, memberships)
     cache_key = None
-    if fingerprint is not None:
+    if fingerprint is not None and not (form is not None and form.errors):
         parts = [
             fingerprint,
             sorted(chosen.items()),
@@ -72,13 +81,20 @@ def matrix(request, code):
             get_current_timezone_name(),
         ]
         cache_key = "review-matrix:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-    table = cache.get(cache_key) if cache_key else None
-    if table is None:
+    page = cache.get(cache_key) if cache_key else None
+    if page is None:
         rows, outside = _rows(assessment, chosen)
-        table = render_to_string("review/_matrix_table.html", {**context, "rows": rows, "outside": outside})
+        page = {
+            "table": render_to_string(
+                "review/_matrix_table.html", {**context, "rows": rows, "outside": outside}
+            ),
+            "filters": render_to_string(
+                "review/_matrix_filters.html", {**context, "form": form or filter_form()}, request=request
+            ),
+        }
         if cache_key:
-            cache.set(cache_key, table, MATRIX_CACHE_SECONDS)
-    return render(request, "review/matrix.html", {**context, "form": form, "table": table})
+            cache.set(cache_key, page, MATRIX_CACHE_SECONDS)
+    return render(request, "review/matrix.html", {**context, **page})
 
 
 def _rows(assessment, chosen):

@@ -97,3 +97,48 @@ def test_a_renamed_target_shows_at_once(client, members, assessment):
     recommendation.text = "Publish the operators' registry."
     recommendation.save()
     assert "Publish the operators&#x27; registry." in page(client, assessment)
+
+
+def filters(html):
+    start = html.index('<form class="filters"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_the_cached_filters_follow_members_categories_choices_and_errors(client, members, assessment):
+    """The filters' form is cached with the table: a new MAB member is offered at once, a renamed category
+    (or its translation) shows at once, the chosen values stay chosen, and a refused value shows its
+    error (never from a copy)."""
+    from indicators.models import CatalogueTranslation, Category
+
+    client.force_login(members["researcher"])
+    assert "Vanna Minister" not in filters(page(client, assessment))
+    MembershipFactory(
+        assessment=assessment, role=Role.MAB, user__first_name="Vanna", user__last_name="Minister"
+    )
+    assert "Vanna Minister" in filters(page(client, assessment))
+
+    category = Category.objects.get(framework=assessment.framework, code="R")
+    category.name = "Rights, renamed"
+    category.save()
+    assert "R · Rights, renamed" in filters(page(client, assessment))
+
+    client.cookies["django_language"] = "km"
+    before = filters(page(client, assessment))
+    CatalogueTranslation.objects.update_or_create(
+        framework=assessment.framework,
+        language="km",
+        kind="category",
+        code="R",
+        defaults={"text": "សិទ្ធិ (កែ)", "provenance": "draft"},
+    )
+    after = filters(page(client, assessment))
+    assert after != before and "សិទ្ធិ (កែ)" in after
+    client.cookies["django_language"] = "en"
+
+    chosen = filters(page(client, assessment, category="O"))
+    assert '<option value="O" selected>' in chosen
+    assert '<option value="O" selected>' not in filters(page(client, assessment))
+
+    refused = page(client, assessment, category="no-such")
+    assert 'role="alert"' in refused and "no-such" in refused
+    assert 'role="alert"' in page(client, assessment, category="no-such")  # again: never a copy
