@@ -96,3 +96,60 @@ def test_a_typo_in_secure_ssl_redirect_stops_production_from_starting():
         cwd=settings.BASE_DIR,
     )
     assert fixed.returncode == 0, fixed.stderr
+
+
+def test_the_deploy_stamp_follows_contents_not_times(tmp_path):
+    """The shared cache's key prefix (roamx/settings.py with REDIS_URL): a new release's code, templates
+    or translations give a new stamp; another machine's copy of the same release (other file times) gives
+    the same one; tests, var/ and hidden folders do not count."""
+    import os
+
+    from toolkit.environment import deploy_stamp
+
+    (tmp_path / "review" / "templates").mkdir(parents=True)
+    page = tmp_path / "review" / "templates" / "page.html"
+    page.write_text("<p>{{ text }}</p>")
+    (tmp_path / "review" / "views.py").write_text("x = 1\n")
+    first = deploy_stamp(tmp_path)
+    os.utime(page, (1, 1))  # the same release unpacked elsewhere
+    assert deploy_stamp(tmp_path) == first
+    for folder in ("tests", "var", ".venv"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "other.py").write_text("y = 2\n")
+    (tmp_path / "notes.txt").write_text("not code")
+    assert deploy_stamp(tmp_path) == first
+    page.write_text("<p>{{ text|upper }}</p>")
+    second = deploy_stamp(tmp_path)
+    assert second != first
+    page.rename(page.with_name("renamed.html"))
+    assert deploy_stamp(tmp_path) not in {first, second}
+
+
+def test_the_shared_cache_is_named_by_the_deploy(tmp_path):
+    """With REDIS_URL, every key starts with the prefix and this checkout's stamp."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from toolkit.environment import deploy_stamp
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.CACHES['default']['KEY_PREFIX'])",
+        ],
+        env={
+            **__import__("os").environ,
+            "DJANGO_SETTINGS_MODULE": "roamx.settings",
+            "DEBUG": "1",
+            "REDIS_URL": "redis://127.0.0.1:6379/9",
+            "CACHE_KEY_PREFIX": "site2",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert out.stdout.strip() == f"site2:{deploy_stamp(settings.BASE_DIR)}"

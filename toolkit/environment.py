@@ -2,6 +2,7 @@
 an error at start-up that names the variable, never a silent default — a typo in ``SECURE_SSL_REDIRECT``
 must not turn HTTPS redirects off."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -51,3 +52,27 @@ def envlist(name, default):
     """A comma-separated list; unset or empty gives ``default``."""
     value = env(name, "")
     return [item.strip() for item in value.split(",") if item.strip()] if value else default
+
+
+# What a deploy changes that cached HTML is made from: code, templates, compiled translations, styles.
+STAMPED_SUFFIXES = {".py", ".html", ".mo", ".css", ".js", ".svg"}
+SKIPPED_FOLDERS = {"var", "tests", "node_modules", "__pycache__", "staticfiles", "media"}
+
+
+def deploy_stamp(root):
+    """A digest of the contents (not the times: every machine of a deploy has its own copy) of the files
+    below ``root`` that cached pages are made from. ``settings`` puts it in the shared cache's key prefix:
+    after a deploy no worker is served a part rendered by the previous code, and the old parts expire."""
+    digest = hashlib.sha256()
+    stack = [Path(root)]
+    files = []
+    while stack:
+        for entry in stack.pop().iterdir():
+            if entry.is_dir():
+                if entry.name not in SKIPPED_FOLDERS and not entry.name.startswith("."):
+                    stack.append(entry)
+            elif entry.suffix in STAMPED_SUFFIXES:
+                files.append(entry)
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

@@ -2,8 +2,7 @@
 
 import hashlib
 from datetime import UTC, datetime
-from functools import lru_cache, partial
-from pathlib import Path
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -199,21 +198,6 @@ def _seen_from(row, user):
     )
 
 
-@lru_cache(maxsize=1)
-def _code_stamp():
-    """Names, sizes and modification times of the code and translations the body is rendered with: a
-    deploy changes it, so a shared cache (Redis) never serves a body rendered by the previous code. Read
-    once per process (a deploy restarts the processes)."""
-    root = Path(settings.BASE_DIR)
-    files = []
-    for folder in ("review", "assessments", "indicators", "toolkit", "templates", "locale", "roamx"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.suffix in {".py", ".html", ".mo"} and "tests" not in path.parts:
-                stat = path.stat()
-                files.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(files).encode()).hexdigest()
-
-
 def _body_key(request, assessment, row, values, language, changed_seen):
     """The cache key of a finding page's body: the rows it shows (queries.finding_page_state), the
     assessment (its title, scale, languages), the reader (their vote, their comments' edit links), the
@@ -230,8 +214,8 @@ def _body_key(request, assessment, row, values, language, changed_seen):
             changed_seen.score,
             changed_seen.special_score,
         )
+    # (A deploy's new code never reads these: a shared cache's keys carry the deploy's stamp, settings.)
     parts = [
-        _code_stamp(),
         assessment.pk,
         assessment.updated.isoformat(),
         request.user.pk,

@@ -13,6 +13,7 @@ import boto3
 import pytest
 import redis
 import requests
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
 from django.core.files.storage import storages
@@ -20,6 +21,7 @@ from django.core.files.storage import storages
 from assessments.queries import dashboard_fingerprint
 from tests import processes
 from tests.reports.conftest import report  # noqa: F401 (the demo report, a fixture these tests use)
+from toolkit.environment import deploy_stamp
 
 REDIS_DB = 7  # infra's database on the shared Redis (HELPERS.md)
 S3_KEYS = {
@@ -75,7 +77,8 @@ def redis_cache(redis_url, settings):
         "default": {
             "BACKEND": "toolkit.cache.DegradingRedisCache",
             "LOCATION": redis_url,
-            "KEY_PREFIX": "roamx",
+            # As roamx/settings.py names the keys: the prefix and this checkout's deploy stamp.
+            "KEY_PREFIX": f"roamx:{deploy_stamp(django_settings.BASE_DIR)}",
         }
     }
     yield caches["default"]
