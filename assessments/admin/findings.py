@@ -12,7 +12,7 @@ from assessments.admin.actions import FindingActionsMixin
 from assessments.admin.bilingual import BilingualAdminMixin
 from assessments.admin.filters import FINDING_FILTERS, ArchivedFilter, AssessmentFilter
 from assessments.admin.inlines import AttachmentInline, CitationInline, DataPointInline
-from assessments.admin.rendering import PythonRenderedBoundField
+from assessments.admin.rendering import PythonRenderedBoundField, python_renderer
 from assessments.admin.scoped import AssessmentScopedMixin
 from assessments.admin.spreadsheets import SpreadsheetViewsMixin
 from assessments.choices import FindingStatus
@@ -96,6 +96,7 @@ class FindingAdmin(
         form.user = request.user
         # Its widgets render without their templates (assessments.admin.rendering): the same HTML.
         form.bound_field_class = PythonRenderedBoundField
+        form.default_renderer = python_renderer()  # and its labels and error lists
         return form
 
     def get_fieldsets(self, request, obj=None):
