@@ -21,6 +21,7 @@ from assessments.forms import (
     FindingAdminForm,
 )
 from assessments.models import Attachment, Finding
+from assessments.queries import finding_with_relations
 from assessments.services import EditConflict, save_finding
 from assessments.uploads import StorageFailed, store_upload
 
@@ -42,6 +43,8 @@ class FindingAdmin(
     list_per_page = 50
     inlines = [CitationInline, DataPointInline, AttachmentInline]
     history_list_display = ["status", "score"]
+    # The change form's finding, in plain SQL: what get_queryset scopes and joins.
+    object_for = staticmethod(finding_with_relations)
 
     def get_search_results(self, request, queryset, search_term):
         # An exact code ("R.4.1") should not also match R.4.10; search codes exactly when they look like one.
