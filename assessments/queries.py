@@ -369,3 +369,29 @@ def finding_with_relations(user, pk):
         if parent is not None and objects[parent] is not None:
             rows.attach(objects[parent], fk, objects[alias])
     return objects["f"]
+
+
+def next_finding_for(user, finding):
+    """The user's next finding to work on after ``finding``: of the same assessment, assigned to them, not
+    archived nor endorsed, the first in the framework's order after this one, else the first; with its
+    indicator attached. One plain-SQL query (the ORM's two cost ~2 ms of CPU on every view of the form)."""
+    i_order = _column(Indicator, "order")
+    status, archived = _column(Finding, "status"), _column(Finding, "archived")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(Finding, 'f', connection)}, {rows.columns(Indicator, 'i', connection)}"
+            f" FROM {_table(Finding)} f JOIN {_table(Indicator)} i"
+            f" ON i.{_column(Indicator, 'id')} = f.{_column(Finding, 'indicator')}"
+            f" WHERE f.{_column(Finding, 'assessment')} = %s AND f.{_column(Finding, 'assignee')} = %s"
+            f" AND NOT f.{archived} AND f.{status} <> %s AND f.{_column(Finding, 'id')} <> %s"
+            f" ORDER BY CASE WHEN i.{i_order} > %s THEN 0 ELSE 1 END, i.{i_order}, f.{_column(Finding, 'id')}"
+            " LIMIT 1",
+            [finding.assessment_id, user.pk, FindingStatus.ENDORSED, finding.pk, finding.indicator.order],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = rows.width(Finding)
+    following = rows.instance(Finding, row[:width], connection.alias)
+    rows.attach(following, "indicator", rows.instance(Indicator, row[width:], connection.alias))
+    return following

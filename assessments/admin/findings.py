@@ -15,13 +15,12 @@ from assessments.admin.inlines import AttachmentInline, CitationInline, DataPoin
 from assessments.admin.rendering import PythonRenderedBoundField, python_renderer
 from assessments.admin.scoped import AssessmentScopedMixin
 from assessments.admin.spreadsheets import SpreadsheetViewsMixin
-from assessments.choices import FindingStatus
 from assessments.forms import (
     FINDING_FIELDS,
     FindingAdminForm,
 )
 from assessments.models import Attachment, Finding
-from assessments.queries import finding_with_relations
+from assessments.queries import finding_with_relations, next_finding_for
 from assessments.services import EditConflict, save_finding
 from assessments.uploads import StorageFailed, store_upload
 
@@ -158,14 +157,7 @@ class FindingAdmin(
     # -- "save and open my next finding"
 
     def _next_finding(self, request, obj):
-        mine = (
-            Finding.objects.filter(assessment_id=obj.assessment_id, assignee=request.user, archived=False)
-            .exclude(status=FindingStatus.ENDORSED)
-            .exclude(pk=obj.pk)
-            .select_related("indicator")
-            .order_by("indicator__order")
-        )
-        return mine.filter(indicator__order__gt=obj.indicator.order).first() or mine.first()
+        return next_finding_for(request.user, obj)
 
     def response_change(self, request, obj):
         if "_savenext" in request.POST:

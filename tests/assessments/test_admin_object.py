@@ -81,3 +81,50 @@ def test_an_outsider_gets_404_and_a_member_the_form(client, assessment, members,
     assert client.get(change_url(target)).status_code in (200, 302, 403)
     client.force_login(members["researcher"])
     assert client.get(change_url(target)).status_code == 200
+
+
+def _orm_next(user, obj):
+    """What the form asked the ORM before (two queries)."""
+    from assessments.choices import FindingStatus
+
+    mine = (
+        Finding.objects.filter(assessment_id=obj.assessment_id, assignee=user, archived=False)
+        .exclude(status=FindingStatus.ENDORSED)
+        .exclude(pk=obj.pk)
+        .select_related("indicator")
+        .order_by("indicator__order")
+    )
+    return mine.filter(indicator__order__gt=obj.indicator.order).first() or mine.first()
+
+
+def test_the_next_finding_is_the_one_the_orm_chose(assessment, members, django_assert_num_queries):
+    from assessments.choices import FindingStatus
+    from assessments.queries import next_finding_for
+
+    researcher = members["researcher"]
+    ordered = list(Finding.objects.filter(assessment=assessment).select_related("indicator"))
+    ordered.sort(key=lambda f: (f.indicator.order, f.pk))
+    first, second, third, fourth, last = ordered[1], ordered[5], ordered[9], ordered[12], ordered[-1]
+    Finding.objects.filter(pk__in=[f.pk for f in (first, second, third, fourth, last)]).update(
+        assignee=researcher
+    )
+    Finding.objects.filter(pk=third.pk).update(status=FindingStatus.ENDORSED)
+    Finding.objects.filter(pk=fourth.pk).update(archived=True)
+    Finding.objects.filter(pk=ordered[7].pk).update(assignee=members["lead"])
+
+    def both(obj):
+        obj = finding(assessment, obj.indicator.code)
+        with django_assert_num_queries(1):
+            got = next_finding_for(researcher, obj)
+            code = got and got.indicator.code
+        expected = _orm_next(researcher, obj)
+        assert _values(got) == _values(expected)
+        assert code == (expected and expected.indicator.code)
+        return got
+
+    assert both(first).pk == second.pk  # the next one
+    assert both(ordered[6]).pk == last.pk  # skips the lead's, the endorsed and the archived one
+    assert both(last).pk == first.pk  # after the last: back to the first
+    assert both(ordered[0]).pk == first.pk  # from a finding not assigned to them
+    Finding.objects.filter(pk__in=[second.pk, last.pk]).update(assignee=None)
+    assert both(first) is None  # nothing else waits
