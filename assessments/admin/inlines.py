@@ -70,9 +70,10 @@ class CitationInline(PythonRenderedRows, SourceChoicesOnce, ScopedInlineMixin, a
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "source":
             finding = getattr(request, "_roamx_finding", None)
-            sources = Source.objects.filter(assessment__in=editable_assessments_for(request.user))
             if finding is not None:
                 sources = Source.objects.filter(assessment_id=finding.assessment_id)
+            else:
+                sources = Source.objects.filter(assessment__in=editable_assessments_for(request.user))
             kwargs["queryset"] = sources.order_by("title")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
