@@ -8,6 +8,8 @@ from assessments.choices import FindingStatus, Role, Scope
 from assessments.models import Assessment, Citation, DataPoint, Finding, Membership, Source
 from assessments.rules import EVIDENCE_ROLES, Perm, roles_with
 from indicators.choices import CategoryCode
+from indicators.models import Category, Indicator, Question, Theme
+from toolkit import rows
 
 
 def assessments_for(user):
@@ -323,3 +325,73 @@ def with_role_labels(assessments):
     for row in rows:
         row.my_role_label = Role(row.my_role).label if row.my_role else ""
     return rows
+
+
+def finding_with_relations(user, pk):
+    """The finding ``pk`` if ``user`` may see it (``assessments_for``), with its indicator (and the
+    indicator's question, theme and category), assessment and assignee attached as ``select_related``
+    attaches them; None otherwise. Plain SQL: the admin's finding form reads it on every view, and the ORM
+    spent ~4 ms of CPU building that query (toolkit.rows)."""
+    if not user.is_authenticated:
+        return None
+    parts = [  # alias, model, the alias it hangs from, the foreign key's name there
+        ("f", Finding, None, None),
+        ("i", Indicator, "f", "indicator"),
+        ("q", Question, "i", "question"),
+        ("t", Theme, "q", "theme"),
+        ("c", Category, "i", "category"),
+        ("a", Assessment, "f", "assessment"),
+        ("u", get_user_model(), "f", "assignee"),
+    ]
+    models = {alias: model for alias, model, _parent, _fk in parts}
+    select = ", ".join(rows.columns(model, alias, connection) for alias, model, _parent, _fk in parts)
+    joins = " ".join(
+        f"LEFT JOIN {_table(model)} {alias} ON {alias}.{connection.ops.quote_name(model._meta.pk.column)}"
+        f" = {parent}.{_column(models[parent], fk)}"
+        for alias, model, parent, fk in parts[1:]
+    )
+    where, params = f"f.{_column(Finding, 'id')} = %s", [pk]
+    if not user.is_superuser:
+        where += (
+            f" AND EXISTS (SELECT 1 FROM {_table(Membership)} m WHERE m.{_column(Membership, 'assessment')}"
+            f" = f.{_column(Finding, 'assessment')} AND m.{_column(Membership, 'user')} = %s)"
+        )
+        params.append(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} FROM {_table(Finding)} f {joins} WHERE {where}", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, start = {}, 0
+    for alias, model, parent, fk in parts:
+        objects[alias] = rows.instance(model, row[start : start + rows.width(model)], connection.alias)
+        start += rows.width(model)
+        if parent is not None and objects[parent] is not None:
+            rows.attach(objects[parent], fk, objects[alias])
+    return objects["f"]
+
+
+def next_finding_for(user, finding):
+    """The user's next finding to work on after ``finding``: of the same assessment, assigned to them, not
+    archived nor endorsed, the first in the framework's order after this one, else the first; with its
+    indicator attached. One plain-SQL query (the ORM's two cost ~2 ms of CPU on every view of the form)."""
+    i_order = _column(Indicator, "order")
+    status, archived = _column(Finding, "status"), _column(Finding, "archived")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(Finding, 'f', connection)}, {rows.columns(Indicator, 'i', connection)}"
+            f" FROM {_table(Finding)} f JOIN {_table(Indicator)} i"
+            f" ON i.{_column(Indicator, 'id')} = f.{_column(Finding, 'indicator')}"
+            f" WHERE f.{_column(Finding, 'assessment')} = %s AND f.{_column(Finding, 'assignee')} = %s"
+            f" AND NOT f.{archived} AND f.{status} <> %s AND f.{_column(Finding, 'id')} <> %s"
+            f" ORDER BY CASE WHEN i.{i_order} > %s THEN 0 ELSE 1 END, i.{i_order}, f.{_column(Finding, 'id')}"
+            " LIMIT 1",
+            [finding.assessment_id, user.pk, FindingStatus.ENDORSED, finding.pk, finding.indicator.order],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = rows.width(Finding)
+    following = rows.instance(Finding, row[:width], connection.alias)
+    rows.attach(following, "indicator", rows.instance(Indicator, row[width:], connection.alias))
+    return following

@@ -12,15 +12,15 @@ from assessments.admin.actions import FindingActionsMixin
 from assessments.admin.bilingual import BilingualAdminMixin
 from assessments.admin.filters import FINDING_FILTERS, ArchivedFilter, AssessmentFilter
 from assessments.admin.inlines import AttachmentInline, CitationInline, DataPointInline
-from assessments.admin.rendering import PythonRenderedBoundField
+from assessments.admin.rendering import PythonRenderedBoundField, python_renderer
 from assessments.admin.scoped import AssessmentScopedMixin
 from assessments.admin.spreadsheets import SpreadsheetViewsMixin
-from assessments.choices import FindingStatus
 from assessments.forms import (
     FINDING_FIELDS,
     FindingAdminForm,
 )
 from assessments.models import Attachment, Finding
+from assessments.queries import finding_with_relations, next_finding_for
 from assessments.services import EditConflict, save_finding
 from assessments.uploads import StorageFailed, store_upload
 
@@ -42,6 +42,8 @@ class FindingAdmin(
     list_per_page = 50
     inlines = [CitationInline, DataPointInline, AttachmentInline]
     history_list_display = ["status", "score"]
+    # The change form's finding, in plain SQL: what get_queryset scopes and joins.
+    object_for = staticmethod(finding_with_relations)
 
     def get_search_results(self, request, queryset, search_term):
         # An exact code ("R.4.1") should not also match R.4.10; search codes exactly when they look like one.
@@ -96,6 +98,7 @@ class FindingAdmin(
         form.user = request.user
         # Its widgets render without their templates (assessments.admin.rendering): the same HTML.
         form.bound_field_class = PythonRenderedBoundField
+        form.default_renderer = python_renderer()  # and its labels and error lists
         return form
 
     def get_fieldsets(self, request, obj=None):
@@ -154,14 +157,7 @@ class FindingAdmin(
     # -- "save and open my next finding"
 
     def _next_finding(self, request, obj):
-        mine = (
-            Finding.objects.filter(assessment_id=obj.assessment_id, assignee=request.user, archived=False)
-            .exclude(status=FindingStatus.ENDORSED)
-            .exclude(pk=obj.pk)
-            .select_related("indicator")
-            .order_by("indicator__order")
-        )
-        return mine.filter(indicator__order__gt=obj.indicator.order).first() or mine.first()
+        return next_finding_for(request.user, obj)
 
     def response_change(self, request, obj):
         if "_savenext" in request.POST:

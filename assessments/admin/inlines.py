@@ -9,7 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
-from assessments.admin.rendering import PythonRenderedBoundField
+from assessments.admin.rendering import PythonRenderedBoundField, python_renderer
 from assessments.admin.scoped import ScopedInlineMixin
 from assessments.forms import (
     AttachmentForm,
@@ -36,6 +36,7 @@ class PythonRenderedRows:
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.bound_field_class = PythonRenderedBoundField  # a form class made for this request
+        formset.renderer = python_renderer()  # the rows' labels, error lists and the management form
         return formset
 
 
@@ -69,9 +70,10 @@ class CitationInline(PythonRenderedRows, SourceChoicesOnce, ScopedInlineMixin, a
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "source":
             finding = getattr(request, "_roamx_finding", None)
-            sources = Source.objects.filter(assessment__in=editable_assessments_for(request.user))
             if finding is not None:
                 sources = Source.objects.filter(assessment_id=finding.assessment_id)
+            else:
+                sources = Source.objects.filter(assessment__in=editable_assessments_for(request.user))
             kwargs["queryset"] = sources.order_by("title")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

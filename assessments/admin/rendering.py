@@ -6,10 +6,11 @@ renderer each is a template (``select.html`` includes ``select_option.html`` per
 those templates do (``tests/assessments/test_admin_rendering.py`` compares them with Django's own output,
 widget by widget and for the whole page), so nothing a person sees changes.
 
-A form whose ``bound_field_class`` is ``PythonRenderedBoundField`` renders its widgets this way; a widget whose template
-is not one of these (the date and file widgets, the related-object wrapper around selects) still goes
-through its template, and so does any widget when the form is given a renderer other than Django's
-default one (a renderer could find other templates).
+A form whose ``bound_field_class`` is ``PythonRenderedBoundField`` renders its widgets this way; a form or
+formset given the renderer ``PYTHON_TEMPLATES`` (``python_renderer()``) also its labels, error lists, the
+formset's management form and the admin's related-object wrapper around selects. A template not written
+out here (the date and file widgets' own) still goes through its template, and so does everything when the
+project's form renderer is not Django's default one (a renderer could find other templates).
 """
 
 from functools import cache
@@ -17,8 +18,10 @@ from functools import cache
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.template.base import render_value_in_context
-from django.utils.html import escape
+from django.templatetags.static import static
+from django.utils.html import escape, strip_spaces_between_tags
 from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import gettext
 
 WIDGETS = "django/forms/widgets/"
 OPTION = WIDGETS + "select_option.html"
@@ -123,19 +126,129 @@ TEMPLATES = {
 }
 
 
+def _errors(context):
+    """``django/forms/errors/list/default.html`` (which includes ``ul.html``)"""
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = getattr(errors, "field_id", None)
+    shown_id = f' id="{_var(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{_var(error)}</li>" for error in errors)
+    return f'<ul class="{_var(context["error_class"])}"{shown_id}>{items}</ul>'
+
+
+def _label(context):
+    """``django/forms/label.html`` (with ``django/forms/attrs.html``, the same as the widgets' attrs)"""
+    label = _var(context["label"])
+    if not context["use_tag"]:
+        return label
+    tag = _var(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'] or {})}>{label}</{tag}>"
+
+
+def _hidden_only_form(context):
+    """``django/forms/div.html`` for a form of hidden fields only (a formset's management form); None for
+    a form with visible fields."""
+    if context["fields"]:
+        return None
+    errors = context["errors"]
+    hidden = "".join(str(field) for field in context["hidden_fields"])
+    if errors:
+        return f"{errors}\n\n  <div>{hidden}</div>\n\n\n"
+    return f"{errors}\n\n\n\n  {hidden}\n\n"
+
+
+def _related_link(kind, name, href, url, title, icon):
+    # One link of the wrapper, with the template's line breaks inside its tags ({% spaceless %} keeps them).
+    return (
+        f'<a class="related-widget-wrapper-link {kind}-related" id="{kind}_id_{name}"\n'
+        + href.format(url=url)
+        + f'            title="{title}">\n'
+        + f'            <img src="{escape(static("admin/img/icon-" + icon + ".svg"))}" alt="" width="24"'
+        + ' height="24">\n        </a>'
+    )
+
+
+def _related_widget_wrapper(context):
+    """``admin/widgets/related_widget_wrapper.html``"""
+    name = _var(context["name"])
+    model = _var(context["model"])
+    links = []
+    if not context["is_hidden"]:
+        if context["can_change_related"]:
+            url = f"{_var(context['change_related_template_url'])}?{_var(context['url_params'])}"
+            href = '            data-href-template="{url}"\n            data-popup="yes"\n'
+            title = gettext("Change selected %(model)s") % {"model": model}
+            links.append(_related_link("change", name, href, url, title, "changelink"))
+        if context["can_add_related"]:
+            url = f"{_var(context['add_related_url'])}?{_var(context['url_params'])}"
+            href = '            data-popup="yes"\n            href="{url}"\n'
+            title = gettext("Add another %(model)s") % {"model": model}
+            links.append(_related_link("add", name, href, url, title, "addlink"))
+        if context["can_delete_related"]:
+            url = f"{_var(context['delete_related_template_url'])}?{_var(context['url_params'])}"
+            href = '            data-href-template="{url}"\n            data-popup="yes"\n'
+            title = gettext("Delete selected %(model)s") % {"model": model}
+            links.append(_related_link("delete", name, href, url, title, "deletelink"))
+        if context["can_view_related"]:
+            url = f"{_var(context['change_related_template_url'])}?{_var(context['view_related_url_params'])}"
+            href = '             data-href-template="{url}"\n'
+            title = gettext("View selected %(model)s") % {"model": model}
+            link = _related_link("view", name, href, url, title, "viewlink")
+            links.append(link.replace("\n            title=", "\n             title="))
+    ref = "" if context["model_has_limit_choices_to"] else f'data-model-ref="{_var(context["model_name"])}"'
+    spaced = "\n        ".join(links)
+    return (
+        f'<div class="related-widget-wrapper" {ref}>\n    {_var(context["rendered_widget"])}\n    \n        '
+        f"{strip_spaces_between_tags(spaced.strip())}\n    \n</div>"
+    )
+
+
+# Templates whose whole context the function reads (the form renderer's, not a widget's).
+CONTEXT_TEMPLATES = {
+    "django/forms/errors/list/default.html": _errors,
+    "django/forms/errors/list/ul.html": _errors,
+    "django/forms/label.html": _label,
+    "django/forms/div.html": _hidden_only_form,
+    "admin/widgets/related_widget_wrapper.html": _related_widget_wrapper,
+}
+
+
 def render(template_name, context):
-    """The widget's HTML as its template would write it, or None for a template not written out here.
+    """The template's HTML as it would write it, or None for a template not written out here.
     (The form renderer strips what a template writes, as this does.)"""
     write = TEMPLATES.get(template_name)
-    html = None if write is None else write(context["widget"])
+    if write is not None:
+        html = write(context["widget"])
+    else:
+        write = CONTEXT_TEMPLATES.get(template_name)
+        html = None if write is None else write(context)
     return None if html is None else html.strip()
+
+
+class PythonTemplates(DjangoTemplates):
+    """Django's form renderer (the same templates), writing those above in Python: a form or formset given
+    it renders its labels, error lists and management form this way too."""
+
+    def render(self, template_name, context, request=None):
+        html = render(template_name, context)
+        return super().render(template_name, context, request) if html is None else html
+
+
+PYTHON_TEMPLATES = PythonTemplates()
+
+
+def python_renderer():
+    """The renderer for a form or formset to render with: ours, unless the project's default is not
+    Django's (another renderer could find other templates)."""
+    return PYTHON_TEMPLATES if type(get_default_renderer()) is DjangoTemplates else None
 
 
 class PythonRenderedWidget:
     """Mixed into a widget's class: its template written out in Python when there is a function for it."""
 
     def _render(self, template_name, context, renderer=None):
-        if type(renderer or get_default_renderer()) is DjangoTemplates:
+        if type(renderer or get_default_renderer()) in (DjangoTemplates, PythonTemplates):
             html = render(template_name, context)
             if html is not None:
                 return mark_safe(html)

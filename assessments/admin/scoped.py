@@ -7,7 +7,7 @@ pages and get 403 on any write. ``reports.admin`` uses the same mixin for the re
 """
 
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import DateTimeField
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -125,8 +125,19 @@ class AssessmentScopedMixin(AssessmentTimesMixin):
             .filter(**{f"{self.assessment_lookup}__in": assessments_for(request.user)})
         )
 
+    # A function (user, pk) -> the object if the user may see it (``get_queryset``'s scope) with what the
+    # page reads of it, or None; when set, ``get_object`` asks it instead of building the admin's query.
+    object_for = None
+
     def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
+        if self.object_for is not None and from_field is None:
+            try:
+                pk = self.model._meta.pk.to_python(object_id)
+            except (ValidationError, ValueError):
+                pk = None
+            obj = None if pk is None else self.object_for(request.user, pk)
+        else:
+            obj = super().get_object(request, object_id, from_field)
         if obj is None:
             # The admin would redirect with "doesn't exist"; for an assessment one is not a member of,
             # the object does not exist: 404, like every other page.

@@ -120,3 +120,108 @@ def test_the_form_with_errors_and_an_upload_is_the_same_html(client, assessment,
     fast, slow = _both_ways(client, monkeypatch, post)
     assert fast == slow
     assert "errorlist" in fast and "Kept &lt;input&gt;" in fast
+
+
+# -- the form renderer's own templates (labels, error lists, the management form, the related-object wrapper)
+
+
+def _both_renderers(make):
+    """What ``make(renderer)`` writes through Django's renderer, and through ours."""
+    from django.forms.renderers import DjangoTemplates
+
+    return make(rendering.PYTHON_TEMPLATES), make(DjangoTemplates())
+
+
+class _Form(forms.Form):
+    name = forms.CharField(label="Name & <title>", max_length=5)
+    note = forms.CharField(label=mark_safe("<i>Note</i>"), required=False)
+    asked = forms.CharField(label="Asked?", help_text="why")
+    secret = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+@pytest.mark.parametrize(
+    "data", [None, {"name": "too long <x>", "secret": "s"}, {"name": "ok", "asked": "y"}]
+)
+def test_labels_and_error_lists_render_as_their_templates(data, language):
+    def make(renderer):
+        form = _Form(data, renderer=renderer, auto_id="id_%s")
+        form.required_css_class = "required"
+        form.add_error(None, "Whole <form> wrong") if data else None
+        out = [str(form[name].errors) for name in form.fields]
+        out += [form[name].label_tag() for name in form.fields]
+        out += [
+            form["name"].label_tag(attrs={"class": "x"}, label_suffix=" :"),
+            form["note"].label_tag(tag="span"),
+        ]
+        out += [str(form.non_field_errors()), form.non_field_errors().as_ul()]
+        return out
+
+    with override(language):
+        fast, slow = _both_renderers(make)
+    assert fast == slow
+
+
+def test_a_label_without_an_id_is_its_text():
+    fast, slow = _both_renderers(lambda renderer: _Form(renderer=renderer, auto_id="")["name"].label_tag())
+    assert fast == slow == "Name &amp; &lt;title&gt;:"
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"f-TOTAL_FORMS": "x"}, {"f-TOTAL_FORMS": "1", "f-INITIAL_FORMS": "0"}]
+)
+def test_a_management_form_renders_as_its_template(data):
+    def make(renderer):
+        formset = forms.formset_factory(_Form, renderer=renderer)(data, prefix="f")
+        return str(formset.management_form)
+
+    fast, slow = _both_renderers(make)
+    assert fast == slow
+    assert "f-TOTAL_FORMS" in fast
+
+
+def test_a_form_with_visible_fields_still_renders_through_its_template():
+    fast, slow = _both_renderers(lambda renderer: str(_Form({"name": "x"}, renderer=renderer)))
+    assert fast == slow
+    assert rendering.render("django/forms/div.html", _Form().get_context()) is None
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+@pytest.mark.parametrize("flags", [(1, 1, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1), (0, 0, 0, 1)])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_the_related_object_wrapper_renders_as_its_template(flags, hidden, language):
+    from django.contrib import admin
+    from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+
+    def make(renderer):
+        inner = forms.HiddenInput() if hidden else forms.Select(choices=[("", "---"), (1, "A & B")])
+        wrapper = RelatedFieldWidgetWrapper(
+            inner,
+            Citation._meta.get_field("source").remote_field,
+            admin.site,
+            can_add_related=flags[0],
+            can_change_related=flags[1],
+            can_delete_related=flags[2],
+            can_view_related=flags[3],
+        )
+        return wrapper.render("cited-0-source", 1, {"id": "id_cited-0-source"}, renderer=renderer)
+
+    with override(language):
+        fast, slow = _both_renderers(make)
+    assert fast == slow
+    assert "related-widget-wrapper" in fast
+
+
+def test_the_related_object_wrapper_with_limited_choices_has_no_model_reference(monkeypatch):
+    from django.contrib import admin
+    from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+
+    rel = Citation._meta.get_field("source").remote_field
+    monkeypatch.setattr(rel, "limit_choices_to", {"type": "law"})
+
+    def make(renderer):
+        wrapper = RelatedFieldWidgetWrapper(forms.Select(choices=[]), rel, admin.site, can_add_related=True)
+        return wrapper.render("source", None, {}, renderer=renderer)
+
+    fast, slow = _both_renderers(make)
+    assert fast == slow and "data-model-ref" not in fast
