@@ -71,8 +71,11 @@ def role_of(user, assessment):
         return None
     cache = user.__dict__.setdefault("_roamx_roles", {})
     if assessment.pk not in cache:
-        membership = assessment.memberships.filter(user=user).only("role").first()
-        cache[assessment.pk] = membership.role if membership else None
+        cache[assessment.pk] = (
+            Membership.objects.filter(assessment_id=assessment.pk, user_id=user.pk)
+            .values_list("role", flat=True)
+            .first()
+        )
     return cache[assessment.pk]
 
 
