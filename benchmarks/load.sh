@@ -85,8 +85,10 @@ for entry in "${ENDPOINTS[@]}"; do
   sleep 2
   cpu_ms=$(awk -v t=$(($(worker_cpu) - cpu_before)) -v hz="$TICKS_PER_SECOND" -v n="${r[requests]}" \
     'BEGIN {printf "%.1f", n ? 1000 * t / hz / n : 0}')
+  # A backend that closed during the run (a connection older than DB_CONN_MAX_AGE is replaced) takes its
+  # CPU with it: the figure is then too low, or negative, and printed as "n/a".
   db_ms=$(awk -v t=$(($(database_cpu) - db_before)) -v hz="$TICKS_PER_SECOND" -v n="${r[requests]}" \
-    'BEGIN {printf "%.1f", n ? 1000 * t / hz / n : 0}')
+    'BEGIN {v = n ? 1000 * t / hz / n : 0; if (v < 0) print "n/a"; else printf "%.1f", v}')
   cpu_ok=$(awk -v c="$cpu_ms" -v g="$cpu_goal" 'BEGIN {print (c <= g) ? "<=" g : ">" g " !"}')
   p99_mark=$(awk -v p="${r[p99]}" -v g="$P99_GOAL_MS" 'BEGIN {print (p < g) ? "" : " !"}')
   printf '%-24s %7s %8s %8s %7s %15s %6s %14s %s\n' "$name" "${r[rps]}" "${r[p50]}" "${r[p99]}$p99_mark" "$errors" "$cpu_ms" \
