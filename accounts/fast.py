@@ -13,7 +13,6 @@ from functools import lru_cache
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.backends import db
-from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils import timezone
 
@@ -76,11 +75,10 @@ class Backend(ModelBackend):
 
     def get_user(self, user_id):
         User = get_user_model()
-        try:
-            user_id = User._meta.pk.to_python(user_id)
-        except ValidationError:  # not an id at all: nobody
-            return None
         alias = router.db_for_read(User)
+        user_id = rows.primary_key(User, user_id, alias)
+        if user_id is None:  # not an id at all: nobody
+            return None
         with connections[alias].cursor() as cursor:
             cursor.execute(_user_sql(alias), [user_id])
             row = cursor.fetchone()

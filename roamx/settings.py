@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # First, so it sees every answer: under /api/ an error from Django itself (a refused Host header, a
     # CSRF failure, a 404 or 500 page, also DEBUG's) is turned into JSON (toolkit/errors.py).
     "toolkit.errors.APIErrorsAsJSONMiddleware",
+    # A path with NUL is no page (404), before any view puts part of it in a query (toolkit/security.py).
+    "toolkit.security.NulPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the app (compressed, cached forever by their hashed names), so any
     # reverse proxy in front of gunicorn needs no static configuration.

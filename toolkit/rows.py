@@ -10,6 +10,7 @@ related objects attached as ``select_related`` would attach them.
 
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
 from django.db import connections
 
 
@@ -66,6 +67,22 @@ def fetch_one(connection, sql, params, models):
         found.append(instance(model, row[start : start + width(model)], connection.alias))
         start += width(model)
     return [*found, *row[start:]]
+
+
+def primary_key(model, value, using="default"):
+    """``value`` as ``model``'s primary key, or None when it cannot be one: not a number, or outside what
+    the database's column holds. The ORM answers "no such row" for an out-of-range number; a plain query
+    would fail (SQLite cannot even bind it), so a key from outside (a URL, a form) goes through here."""
+    field = model._meta.pk
+    try:
+        value = field.to_python(value)
+    except ValidationError:
+        return None
+    if isinstance(value, int):
+        low, high = connections[using].ops.integer_field_range(field.get_internal_type())
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None
+    return value
 
 
 def attach(obj, field_name, related):

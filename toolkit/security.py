@@ -1,6 +1,8 @@
-"""django-axes hooks: the client's address behind reverse proxies, and the lockout page."""
+"""django-axes hooks (the client's address behind reverse proxies, the lockout page) and the refusal of a
+path no page can have."""
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import render
 
 
@@ -27,3 +29,17 @@ def lockout(request, original_response=None, credentials=None):
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes}
     return render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+class NulPathMiddleware:
+    """A path with a NUL character (``%00``) names no page: 404 before any view. Every page reads parts
+    of its path into queries (a code, an indicator), and PostgreSQL refuses NUL in a query, which would
+    answer 500; this closes every such path at once instead of view by view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            raise Http404("No such page.")
+        return self.get_response(request)

@@ -7,7 +7,7 @@ pages and get 403 on any write. ``reports.admin`` uses the same mixin for the re
 """
 
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import DateTimeField
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from assessments.models import Membership
 from assessments.queries import assessments_for, editable_assessments_for
 from assessments.rules import Perm, can, check
 from assessments.timezones import activate_for, show
+from toolkit import rows
 
 
 def can_edit_somewhere(request, perm=Perm.EDIT_EVIDENCE):
@@ -131,10 +132,7 @@ class AssessmentScopedMixin(AssessmentTimesMixin):
 
     def get_object(self, request, object_id, from_field=None):
         if self.object_for is not None and from_field is None:
-            try:
-                pk = self.model._meta.pk.to_python(object_id)
-            except (ValidationError, ValueError):
-                pk = None
+            pk = rows.primary_key(self.model, object_id)  # None: no number, or none the table can hold
             obj = None if pk is None else self.object_for(request.user, pk)
         else:
             obj = super().get_object(request, object_id, from_field)

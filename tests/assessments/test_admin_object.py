@@ -67,7 +67,7 @@ def test_a_superuser_sees_every_finding(assessment, members):
     assert _values(finding_with_relations(root, target.pk)) == _values(target)
 
 
-@pytest.mark.parametrize("pk", ["abc", "1.5", "-"])
+@pytest.mark.parametrize("pk", ["abc", "1.5", "-", "99999999999999999999", "-99999999999999999999", "%00"])
 def test_a_malformed_id_is_404(client, members, pk):
     client.force_login(members["researcher"])
     assert client.get(f"/admin/assessments/finding/{pk}/change/").status_code == 404

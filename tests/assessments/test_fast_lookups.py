@@ -154,6 +154,7 @@ def test_the_user_is_the_orms_and_an_inactive_or_deleted_one_is_nobody(client, m
     assert Backend().get_user(str(me.pk)) == me  # as the session stores it
     assert Backend().get_user("not-a-number") is None
     assert Backend().get_user(10**6) is None
+    assert Backend().get_user(10**30) is None  # more than the column holds: nobody, not an error
 
     client.force_login(me)
     assert client.get(reverse("assessments:list")).status_code == 200
