@@ -19,9 +19,9 @@ from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.template.base import render_value_in_context
 from django.templatetags.static import static
-from django.utils.html import escape, strip_spaces_between_tags
+from django.utils.html import escape
 from django.utils.safestring import SafeData, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 WIDGETS = "django/forms/widgets/"
 OPTION = WIDGETS + "select_option.html"
@@ -158,49 +158,49 @@ def _hidden_only_form(context):
     return f"{errors}\n\n\n\n  {hidden}\n\n"
 
 
-def _related_link(kind, name, href, url, title, icon):
-    # One link of the wrapper, with the template's line breaks inside its tags ({% spaceless %} keeps them).
-    return (
-        f'<a class="related-widget-wrapper-link {kind}-related" id="{kind}_id_{name}"\n'
-        + href.format(url=url)
-        + f'            title="{title}">\n'
-        + f'            <img src="{escape(static("admin/img/icon-" + icon + ".svg"))}" alt="" width="24"'
-        + ' height="24">\n        </a>'
-    )
+# The wrapper's links in the template's order: the context's flag, the link's kind, the context's URL and
+# its parameters, the attributes before its title (``{url}`` where the URL goes), the title and the icon,
+# and the indent of its attribute lines (the template indents the view link's one space more).
+_RELATED_LINKS = (
+    ("can_change_related", "change", "change_related_template_url", "url_params",
+     ('data-href-template="{url}"', 'data-popup="yes"'), gettext_noop("Change selected %(model)s"), "changelink", 12),
+    ("can_add_related", "add", "add_related_url", "url_params",
+     ('data-popup="yes"', 'href="{url}"'), gettext_noop("Add another %(model)s"), "addlink", 12),
+    ("can_delete_related", "delete", "delete_related_template_url", "url_params",
+     ('data-href-template="{url}"', 'data-popup="yes"'), gettext_noop("Delete selected %(model)s"), "deletelink", 12),
+    ("can_view_related", "view", "change_related_template_url", "view_related_url_params",
+     ('data-href-template="{url}"',), gettext_noop("View selected %(model)s"), "viewlink", 13),
+)  # fmt: skip
+
+
+def _related_links(context, name, model):
+    """The wrapper's links, each with the template's line breaks inside its tags ({% spaceless %} keeps
+    them; the whitespace between tags goes)."""
+    links = []
+    for flag, kind, url_name, params, attributes, title, icon, indent in _RELATED_LINKS:
+        if not context[flag]:
+            continue
+        url = f"{_var(context[url_name])}?{_var(context[params])}"
+        lines = [line.format(url=url) for line in attributes] + [
+            'title="' + gettext(title) % {"model": model}
+        ]
+        links.append(
+            f'<a class="related-widget-wrapper-link {kind}-related" id="{kind}_id_{name}"\n'
+            + "\n".join(" " * indent + line for line in lines)
+            + f'"><img src="{escape(static("admin/img/icon-" + icon + ".svg"))}" alt="" width="24" height="24"></a>'
+        )
+    return links
 
 
 def _related_widget_wrapper(context):
     """``admin/widgets/related_widget_wrapper.html``"""
     name = _var(context["name"])
     model = _var(context["model"])
-    links = []
-    if not context["is_hidden"]:
-        if context["can_change_related"]:
-            url = f"{_var(context['change_related_template_url'])}?{_var(context['url_params'])}"
-            href = '            data-href-template="{url}"\n            data-popup="yes"\n'
-            title = gettext("Change selected %(model)s") % {"model": model}
-            links.append(_related_link("change", name, href, url, title, "changelink"))
-        if context["can_add_related"]:
-            url = f"{_var(context['add_related_url'])}?{_var(context['url_params'])}"
-            href = '            data-popup="yes"\n            href="{url}"\n'
-            title = gettext("Add another %(model)s") % {"model": model}
-            links.append(_related_link("add", name, href, url, title, "addlink"))
-        if context["can_delete_related"]:
-            url = f"{_var(context['delete_related_template_url'])}?{_var(context['url_params'])}"
-            href = '            data-href-template="{url}"\n            data-popup="yes"\n'
-            title = gettext("Delete selected %(model)s") % {"model": model}
-            links.append(_related_link("delete", name, href, url, title, "deletelink"))
-        if context["can_view_related"]:
-            url = f"{_var(context['change_related_template_url'])}?{_var(context['view_related_url_params'])}"
-            href = '             data-href-template="{url}"\n'
-            title = gettext("View selected %(model)s") % {"model": model}
-            link = _related_link("view", name, href, url, title, "viewlink")
-            links.append(link.replace("\n            title=", "\n             title="))
+    links = [] if context["is_hidden"] else _related_links(context, name, model)
     ref = "" if context["model_has_limit_choices_to"] else f'data-model-ref="{_var(context["model_name"])}"'
-    spaced = "\n        ".join(links)
     return (
         f'<div class="related-widget-wrapper" {ref}>\n    {_var(context["rendered_widget"])}\n    \n        '
-        f"{strip_spaces_between_tags(spaced.strip())}\n    \n</div>"
+        f"{''.join(links)}\n    \n</div>"
     )
 
 
