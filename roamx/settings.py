@@ -11,7 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from toolkit.environment import deploy_stamp, env, envbool, envint, envlist
+from toolkit.environment import deploy_prefix, env, envbool, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -218,9 +218,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "toolkit.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
-            # The deploy's stamp (toolkit.cache.deploy_stamp): a new release never reads parts the previous
-            # one rendered; theirs expire on their own.
-            "KEY_PREFIX": f"{env('CACHE_KEY_PREFIX', 'roamx')}:{deploy_stamp(BASE_DIR)}",
+            # The deploy's stamp (toolkit.environment.deploy_stamp): a new release never reads parts the
+            # previous one rendered; theirs expire on their own. Worked out at the first key made.
+            "KEY_PREFIX": deploy_prefix(env("CACHE_KEY_PREFIX", "roamx"), BASE_DIR),
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }

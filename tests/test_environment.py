@@ -138,7 +138,11 @@ def test_the_shared_cache_is_named_by_the_deploy(tmp_path):
         [
             sys.executable,
             "-c",
-            "from django.conf import settings; print(settings.CACHES['default']['KEY_PREFIX'])",
+            # Loading the settings reads no file of the tree; the first key made does, once.
+            "import django; django.setup(); from django.conf import settings; from django.core.cache import cache;"
+            "from django.utils.functional import empty; prefix = settings.CACHES['default']['KEY_PREFIX'];"
+            "print(prefix._wrapped is empty); key = cache.make_key('k'); print(prefix._wrapped is empty);"
+            "print(key.rsplit(':', 2)[0]); print(prefix)",
         ],
         env={
             **__import__("os").environ,
@@ -152,4 +156,5 @@ def test_the_shared_cache_is_named_by_the_deploy(tmp_path):
         check=True,
         cwd=settings.BASE_DIR,
     )
-    assert out.stdout.strip() == f"site2:{deploy_stamp(settings.BASE_DIR)}"
+    stamp = f"site2:{deploy_stamp(settings.BASE_DIR)}"
+    assert out.stdout.split() == ["True", "False", stamp, stamp]
