@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.conf import settings
 from django.db import connection
 from django.http import Http404
 from django.utils import translation
@@ -12,9 +13,9 @@ from assessments.queries import dashboard_fingerprint_parts, fingerprint_key, fi
 from indicators.models import CatalogueTranslation, Category
 from publication.models import Publication
 from reports.choices import ExportStatus
-from reports.fingerprint import code_fingerprint
 from reports.models import Recommendation, Report, ReportExport, ReportSection
 from toolkit import rows
+from toolkit.environment import release_stamp
 
 
 def publication_for(assessment):
@@ -133,7 +134,12 @@ def public_fingerprint(publication):
             publication.pk,
             publication.updated.isoformat(),
             translation.get_language(),
-            code_fingerprint(),
+            # The release (by the code's contents: every web machine of one gives the same ETag) and the
+            # settings that shape its dates and languages.
+            release_stamp(settings.BASE_DIR),
+            settings.TIME_ZONE,
+            settings.LANGUAGE_CODE,
+            repr(settings.LANGUAGES),
             *values,
         ],
     )

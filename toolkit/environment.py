@@ -4,6 +4,7 @@ must not turn HTTPS redirects off."""
 
 import hashlib
 import os
+from functools import cache
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -83,4 +84,11 @@ def deploy_prefix(prefix, root):
     """``prefix:stamp`` for the shared cache's KEY_PREFIX, worked out when a key is first made: reading
     the code tree (about 20 ms) is not paid by every ``manage.py`` command that loads the settings and
     never uses the cache. The cache backend formats it into each key with ``%s``."""
-    return SimpleLazyObject(lambda: f"{prefix}:{deploy_stamp(root)}")
+    return SimpleLazyObject(lambda: f"{prefix}:{release_stamp(root)}")
+
+
+@cache
+def release_stamp(root):
+    """``deploy_stamp(root)``, read once per process (a deploy restarts the processes): the same on every
+    machine of one release, where file times differ (a public page's ETag, the shared cache's keys)."""
+    return deploy_stamp(root)

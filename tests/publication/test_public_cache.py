@@ -4,9 +4,11 @@ every kind of change — publishing again with other choices, unpublishing, an e
 a new export, another language — shows at once. A signed-in person is never answered from the anonymous
 copy's ETag."""
 
+import os
 import re
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +20,7 @@ from publication.services import save_publication
 from reports.choices import ExportFormat, ExportStatus, SectionKind
 from reports.models import ReportSection
 from tests.factories import CitationFactory, RecommendationFactory, ReportExportFactory
+from toolkit.environment import release_stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +76,27 @@ def test_etag_and_304_for_anonymous_visitors(client, published, members):
     answer = client.get(PAGE, HTTP_IF_NONE_MATCH=etag)
     assert answer.status_code == 200 and answer["ETag"] != etag
     assert "This report sets out the key findings" not in answer.content.decode()
+
+
+def test_the_etag_is_the_releases_not_the_machines(client, published):
+    """Two web machines of one release hold the same code with other file times: the same ETag. Code
+    whose contents differ (another release) gives another one."""
+    etag = client.get(PAGE)["ETag"]
+    templates = settings.BASE_DIR / "publication" / "templates" / "publication"
+    template, probe = templates / "_public_body.html", templates / "_etag_probe.html"
+    times = template.stat()
+    try:
+        os.utime(template, ns=(times.st_atime_ns, times.st_mtime_ns + 3_600 * 10**9))
+        release_stamp.cache_clear()  # as a process of the other machine
+        assert client.get(PAGE)["ETag"] == etag
+        probe.write_text("{# another release #}")
+        release_stamp.cache_clear()
+        answer = client.get(PAGE, HTTP_IF_NONE_MATCH=etag)
+        assert answer.status_code == 200 and answer["ETag"] != etag
+    finally:
+        os.utime(template, ns=(times.st_atime_ns, times.st_mtime_ns))
+        probe.unlink(missing_ok=True)
+        release_stamp.cache_clear()
 
 
 def test_republishing_with_other_choices_shows_at_once(client, published, members):
