@@ -266,3 +266,31 @@ def test_outsiders_and_anonymous_get_no_copy(client, members, finding, who):
         response = client.get(url_of(finding))
         assert response.status_code == 302 and "login" in response["Location"]
     assert client.get(url_of(finding).replace("R.1.1", "R.99.9")).status_code in (302, 404)
+
+
+def test_each_column_shown_changed_alone_shows_at_once(client, members, finding):
+    """A write that moves one column and nothing else (no new version, no "updated": a bulk update, a
+    data migration) still changes the page: each column the body shows is in the key on its own."""
+    client.force_login(members["researcher"])
+    assessment = Assessment.objects.get(pk=finding.assessment_id)
+    assessment.second_language = "km"
+    assessment.save()
+
+    def bare(**column):
+        Finding.objects.filter(pk=finding.pk).update(**column)
+        return page(client, finding)
+
+    def score():
+        return page(client, finding).split('data-testid="score">')[1].split("</dd>")[0]
+
+    page(client, finding)
+    assert bare(score=4) and score().startswith("4 — ")
+    assert bare(score=None) and score() == "Not scored yet"
+    assert bare(special_score="not_applicable") and score() == "Not applicable"
+    assert "<dt>Confidence</dt><dd>High</dd>" in bare(confidence="high")
+    assert f"<dd>{members['lead'].get_full_name()}</dd>" in bare(assignee_id=members["lead"].pk)
+    assert "Rewritten in bulk." in bare(narrative="Rewritten in bulk.")
+    assert "ភស្តុតាងថ្មី។" in bare(narrative_second="ភស្តុតាងថ្មី។")
+    # The revise form carries the version it was loaded at (a save compares it).
+    version = Finding.objects.get(pk=finding.pk).version
+    assert f'name="version" value="{version + 7}"' in bare(version=version + 7)
