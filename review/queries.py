@@ -91,9 +91,11 @@ def overview(assessment, user, *, findings=None, changed_only=False):
     question_of = {
         q.pk: q for q in Question.objects.filter(framework_id=assessment.framework_id).select_related("theme")
     }
-    # One reverse() for the page, not one per finding: codes are plain path segments (R.1.1, C.2).
+    # One reverse() for the page, not one per finding: codes are plain path segments (R.1.1, C.2). The
+    # links are relative to the overview (/a/<code>/review/ → R.1.1/): 20 bytes less on each of its rows.
     url = reverse("review:finding", kwargs={"code": assessment.code, "indicator": "INDICATOR"})
-    before, _sep, after = url.rpartition("INDICATOR")
+    base = reverse("review:overview", kwargs={"code": assessment.code})
+    before, _sep, after = url.removeprefix(base).rpartition("INDICATOR")
     for finding in review_findings(assessment) if findings is None else findings:
         finding.assessment = assessment  # score_display reads its scale: no query per finding
         mark_changes(finding, seen.get(finding.pk))

@@ -11,8 +11,9 @@ by hand; ``tests/api/test_finding_rows.py`` compares the answers with the serial
 
 import copy
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import F, OuterRef, Subquery
 from django.utils.functional import cached_property
 from rest_framework import serializers
 
@@ -107,6 +108,43 @@ def plain_type(field):
     return None
 
 
+def values_rows(queryset, lookups):
+    """``queryset.values_list(*lookups)``, the same values in the same order, read so that the database joins
+    only what the filter and the order need for every row: a lookup that goes on through a foreign key the
+    order does not follow (``assignee__username``, ``indicator__category__code`` when the order is
+    ``indicator__order``) becomes a correlated subquery on that key's table. PostgreSQL plans each of
+    these as a small query of its own and runs it only for the rows of the page (after the sort and the
+    limit), where a join of every table would be planned as one (seven tables: ~3 ms of planning on
+    every request) and joined for every row before the sort. A null key gives None, as the join did.
+    (For CompiledList, whose SQL is built once: building the subqueries with the ORM on every request, as
+    the filtered path would, costs about as much CPU as the database saves.)"""
+    followed = set()
+    for name in queryset.query.order_by:
+        parts = str(name).lstrip("-").split("__")
+        followed.update("__".join(parts[:end]) for end in range(1, len(parts)))
+    columns = {f"column_{n}": column(queryset.model, lookup, followed) for n, lookup in enumerate(lookups)}
+    return queryset.annotate(**columns).values_list(*columns)
+
+
+def column(model, lookup, followed):
+    """The expression reading ``lookup`` (a path of forward foreign keys ending at a field): the path as a
+    join as far as it is in ``followed``, the rest as a subquery on the first table beyond it."""
+    parts = lookup.split("__")
+    for hop, name in enumerate(parts[:-1]):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return F(lookup)
+        if not (field.many_to_one or field.one_to_one) or field.auto_created:
+            return F(lookup)  # not a forward key: as values_list() reads it
+        if "__".join(parts[: hop + 1]) not in followed:
+            key = OuterRef("__".join([*parts[:hop], field.attname]))
+            related = field.related_model._base_manager.filter(pk=key).order_by()
+            return Subquery(related.values("__".join(parts[hop + 1 :])))
+        model = field.related_model
+    return F(lookup)
+
+
 class QuerysetRows:
     """A queryset's rows for Django's paginator, as ``values_list(*lookups)``: counted as the queryset
     itself (without the joins only the values need), each page read as plain values."""
@@ -144,7 +182,7 @@ class CompiledList:
     def compiled(self, pk, using):
         if using not in self._compiled:
             queryset = self.build(pk)
-            query = queryset.values_list(*self.lookups()).query
+            query = values_rows(queryset, self.lookups()).query
             compiler = query.get_compiler(using)
             sql, params = compiler.as_sql()
             count_sql, count_params = queryset.order_by().values_list("pk").query.get_compiler(using).as_sql()

@@ -37,9 +37,12 @@ from review.views.base import Bound, add_errors, perm_flags, run_action
 def overview(request, code):
     assessment = get_assessment_for(request.user, code)
     # The same filters as the API's findings list (category, core, status, assignee, changed since, …).
-    # The findings' query is built only when the list is not cached (_listing).
-    filters = FindingFilter(request.GET or None, queryset=Finding.objects.none(), request=request)
-    valid = filters.is_bound and filters.is_valid()
+    # The findings' query is built only when the list is not cached (_listing). Without a query string
+    # there is no filter set at all: building one copies every filter, and its form every field.
+    filters = (
+        FindingFilter(request.GET, queryset=Finding.objects.none(), request=request) if request.GET else None
+    )
+    valid = filters is not None and filters.is_valid()
     changed_only = request.GET.get("changed") == "1"
     figures_key, list_key = queries.overview_fingerprints(assessment, request.user)
     return render(
@@ -54,8 +57,9 @@ def overview(request, code):
             "figures_fingerprint": figures_key,
             "query": request.GET.urlencode(),
             "listing": partial(_listing, assessment, request.user, filters if valid else None, changed_only),
-            "filters": filters,
-            "filtered": changed_only or any(request.GET.get(name) for name in filters.filters),
+            "category_choices": FindingFilter.base_filters["category"].extra["choices"],
+            "filter_errors": filters.errors if filters is not None else None,
+            "filtered": changed_only or any(request.GET.get(name) for name in FindingFilter.base_filters),
             "status": request.GET.get("status", ""),
             "changed_only": changed_only,
             "statuses": FindingStatus.choices,

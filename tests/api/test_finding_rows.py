@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
-from assessments.api.rows import CompiledList
+from assessments.api.rows import CompiledList, values_rows
 from assessments.api.serializers import FINDING_ROWS, FindingSerializer
 from assessments.api.views import FINDING_LIST
 from assessments.filters import FindingFilter
@@ -251,7 +251,23 @@ def test_the_rows_read_what_the_serializer_shows():
         len(FINDING_ROWS.lookups) == len(names) - 1
         and "indicator__question__theme__code" in FINDING_ROWS.lookups
     )
-    assert FINDING_LIST.compiled(1, "default")[0].values_select == tuple(FINDING_ROWS.lookups)
+    query = FINDING_LIST.compiled(1, "default")[0]
+    assert list(query.annotation_select) == [f"column_{n}" for n in range(len(FINDING_ROWS.lookups))]
+    assert not query.values_select
+
+
+def test_only_the_order_is_joined_the_rest_read_for_the_page_rows(assessment):
+    """The page's SQL joins the indicator (the order) and reads the other tables in subqueries, which give
+    the same rows as values_list() with its joins, null keys included, whatever the filter and order."""
+    sql = FINDING_LIST.compiled(assessment.pk, "default")[1]
+    assert sql.count(" JOIN ") == 2  # the indicator's, and the theme's inside the question's subquery
+    assert sql.count("(SELECT ") == 4
+    findings = Finding.objects.filter(assessment=assessment).order_by("indicator__order")
+    Finding.objects.filter(pk=findings[1].pk).update(assignee=None, updated_by=None)
+    for queryset in (findings, findings.filter(indicator__category__code="C"), findings.order_by("-pk")):
+        assert list(values_rows(queryset, FINDING_ROWS.lookups)) == list(
+            queryset.values_list(*FINDING_ROWS.lookups)
+        )
 
 
 def test_a_renamed_user_shows_at_once(api_as, varied, members):

@@ -1,3 +1,6 @@
+import re
+from urllib.parse import urlencode, urljoin
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -98,6 +101,28 @@ def test_overview_groups_by_category_and_theme_with_counts(client, members, find
     assert "1 endorsed · 0 revision · 1 open comments" in row
     only_ready = client.get(reverse("review:overview", args=[finding.assessment.code]), {"status": "ready"})
     assert "1 finding shown" in only_ready.content.decode()
+
+
+def test_overview_rows_link_to_their_finding_pages_with_and_without_filters(client, members, finding):
+    """The rows' links are relative to the overview: each resolves to its own finding's page, whatever the
+    query string; the filter form shows its choices and, only for a bad filter, the error."""
+    url = reverse("review:overview", args=[finding.assessment.code])
+    client.force_login(members["mab"])
+    for params in ({}, {"category": "R", "core": "true"}, {"status": "ready"}, {"changed": "1"}):
+        body = client.get(url, params).content.decode()
+        assert "The filters were ignored." not in body
+        assert '<option value="R" ' in body and "R · " in body  # the category choices
+        rows = re.findall(r'<li data-testid="finding-([^"]+)"><div><a href="([^"]+)">', body)
+        assert rows or params == {"changed": "1"}
+        for code, href in rows:
+            assert urljoin("http://testserver" + url + "?" + urlencode(params), href) == (
+                "http://testserver" + reverse("review:finding", args=[finding.assessment.code, code])
+            )
+    href = re.search(r'data-testid="finding-R.1.1"><div><a href="([^"]+)"', client.get(url).content.decode())
+    page = client.get(urljoin(url, href[1]))
+    assert page.status_code == 200 and finding.indicator.text in page.content.decode()
+    chosen = client.get(url, {"category": "O"}).content.decode()
+    assert '<option value="O" selected>' in chosen and 'id="cat-R"' not in chosen
 
 
 def test_overview_uses_the_findings_filters_shared_with_the_api(client, members, finding):
