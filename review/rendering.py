@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from assessments.models import Attachment
+from toolkit.csrf import CSRF_PLACEHOLDER  # noqa: F401 (review's modules import it from here)
 from toolkit.markup import FIGURE_REF, Sanitiser, figure_ids
 
 IMAGE_TYPES = ("image/png", "image/jpeg")
@@ -21,9 +22,8 @@ LINK_REL = "noopener noreferrer nofollow"
 # digest of everything it depends on; bump when the sanitiser's output changes for the same input.
 MARKDOWN_CACHE_VERSION = "1"
 MARKDOWN_CACHE_SECONDS = 7 * 24 * 3600
-# A cached part of a page is rendered with this in place of the request's CSRF token; the request's own
-# is put in when the page is sent (``{% with_csrf_token %}``), so no copy carries anyone's token.
-CSRF_PLACEHOLDER = "csrf-token-of-the-request"
+# A cached part of a page is rendered with CSRF_PLACEHOLDER in place of the request's CSRF token; the
+# request's own is put in when the page is sent (``{% with_csrf_token %}``), so no copy carries anyone's token.
 
 
 class AttachmentFigures:

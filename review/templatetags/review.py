@@ -1,10 +1,10 @@
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from assessments.queries import nav_assessments
-from review.rendering import CSRF_PLACEHOLDER, render_markdown
+from review.rendering import render_markdown
+from toolkit.csrf import PLACEHOLDER_INPUT
 
 register = template.Library()
 
@@ -26,11 +26,6 @@ def editable_by(comment, user):
 def review_nav(context):
     """Nav links to the review of each assessment the user belongs to (one plain-SQL query)."""
     return {"assessments": nav_assessments(context["user"])}
-
-
-PLACEHOLDER_INPUT = format_html(
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', CSRF_PLACEHOLDER
-)
 
 
 @register.simple_tag(takes_context=True)
