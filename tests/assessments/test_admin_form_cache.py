@@ -41,7 +41,9 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def target(assessment, members):
     obj = finding(assessment, "R.1.1")
-    Finding.objects.filter(pk=obj.pk).update(assignee=members["researcher"], narrative="The law of 2015.")
+    Finding.objects.filter(pk=obj.pk).update(
+        assignee=members["researcher"], narrative="The law of 2015.", updated_by=members["lead"]
+    )
     CitationFactory(finding=obj, locator="p. 12")
     DataPointFactory(finding=obj, unit="% of adults")
     AttachmentFactory(finding=obj, description="The telecom law")
@@ -187,6 +189,17 @@ def _second_language(obj, assessment, members):
     return "narrative_second"
 
 
+def _time_zone(obj, assessment, members):
+    # "last saved by lead, <when>" is shown in the assessment's zone
+    Assessment.objects.filter(pk=assessment.pk).update(time_zone="America/Lima")
+
+
+def _rename_last_saver(obj, assessment, members):
+    # "last saved by <username>" (the admin shows a user as their username)
+    get_user_model().objects.filter(pk=members["lead"].pk).update(username="dara.chan")
+    return "dara.chan"
+
+
 def _next_finding(obj, assessment, members):
     other = another(assessment, obj)
     Finding.objects.filter(pk=other.pk).update(assignee=members["researcher"])
@@ -197,7 +210,7 @@ MUTATIONS = [
     _add_citation, _edit_citation, _delete_citation, _add_data_point, _edit_data_point, _delete_data_point,
     _add_attachment, _edit_attachment, _delete_attachment, _rename_source, _add_source, _delete_source,
     _rename_assignee, _add_member, _edit_finding_by_update, _edit_indicator, _edit_question,
-    _second_language, _next_finding,
+    _second_language, _time_zone, _rename_last_saver, _next_finding,
 ]  # fmt: skip
 
 
@@ -212,6 +225,18 @@ def test_every_change_shows_at_once(client, assessment, members, target, mutate)
     if shown:
         assert shown in after and shown not in before
     assert after == fresh(client, target)
+
+
+def test_a_kept_page_has_the_headers_of_a_render(client, members, target):
+    client.force_login(members["researcher"])
+    rendered = client.get(change_url(target))
+    served = client.get(change_url(target))
+    assert copies()
+    names = ("Content-Type", "Cache-Control", "Expires", "X-Frame-Options", "Content-Security-Policy", "Vary")
+    for name in names:
+        assert served.get(name) == rendered.get(name), name
+    assert "no-store" in served["Cache-Control"] and served["Content-Type"] == "text/html; charset=utf-8"
+    assert served["X-Frame-Options"] == "DENY"
 
 
 def test_a_save_through_the_form_shows_at_once(client, members, target):
