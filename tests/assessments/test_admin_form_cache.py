@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -17,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.choices import Role
 from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Membership, Source
-from indicators.models import Indicator, Question
+from indicators.models import Category, Indicator, Question, Theme
 from tests.factories import (
     AttachmentFactory,
     CitationFactory,
@@ -184,6 +185,16 @@ def _edit_question(obj, assessment, members):
     return "A reworded question"
 
 
+def _edit_theme(obj, assessment, members):
+    Theme.objects.filter(questions__indicators=obj.indicator_id).update(title="A renamed theme")
+    return "A renamed theme"
+
+
+def _edit_category(obj, assessment, members):
+    Category.objects.filter(pk=obj.indicator.category_id).update(code="Z")
+    return "cat-Z"
+
+
 def _second_language(obj, assessment, members):
     Assessment.objects.filter(pk=assessment.pk).update(second_language="km")
     return "narrative_second"
@@ -209,7 +220,7 @@ def _next_finding(obj, assessment, members):
 MUTATIONS = [
     _add_citation, _edit_citation, _delete_citation, _add_data_point, _edit_data_point, _delete_data_point,
     _add_attachment, _edit_attachment, _delete_attachment, _rename_source, _add_source, _delete_source,
-    _rename_assignee, _add_member, _edit_finding_by_update, _edit_indicator, _edit_question,
+    _rename_assignee, _add_member, _edit_finding_by_update, _edit_indicator, _edit_question, _edit_theme, _edit_category,
     _second_language, _time_zone, _rename_last_saver, _next_finding,
 ]  # fmt: skip
 
@@ -293,6 +304,25 @@ def test_a_role_change_shows_at_once(client, members, target):
     Membership.objects.filter(user=members["staff"]).update(role=Role.RESEARCHER)
     after = TOKEN.sub("", page(client, target))
     assert 'name="_save"' in after and after == fresh(client, target)
+
+
+def test_the_readers_rights_elsewhere_show_at_once(client, members, target):
+    """The side menu lists the apps the reader may open: their flags and Django permissions count."""
+    researcher = members["researcher"]
+    client.force_login(researcher)
+    before = kept(client, target)
+    researcher.user_permissions.add(Permission.objects.get(codename="view_comment"))
+    with_permission = TOKEN.sub("", page(client, target))
+    assert with_permission != before and with_permission == fresh(client, target)
+    researcher.user_permissions.clear()
+    group = Group.objects.create(name="readers")
+    group.permissions.add(Permission.objects.get(codename="view_vote"))
+    researcher.groups.add(group)
+    in_group = TOKEN.sub("", page(client, target))
+    assert in_group != before and in_group == fresh(client, target)
+    get_user_model().objects.filter(pk=researcher.pk).update(is_superuser=True)
+    superuser = TOKEN.sub("", page(client, target))
+    assert superuser != in_group and superuser == fresh(client, target)
 
 
 def test_khmer_readers_get_the_khmer_page(client, members, target):
