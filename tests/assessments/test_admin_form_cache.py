@@ -43,7 +43,9 @@ def _media(settings, tmp_path):
 def target(assessment, members):
     obj = finding(assessment, "R.1.1")
     Finding.objects.filter(pk=obj.pk).update(
-        assignee=members["researcher"], narrative="The law of 2015.", updated_by=members["lead"]
+        assignee=members["researcher"],
+        narrative="The law of 2015.",
+        updated_by=UserFactory(username="former"),  # saved by someone no longer a member
     )
     CitationFactory(finding=obj, locator="p. 12")
     DataPointFactory(finding=obj, unit="% of adults")
@@ -207,7 +209,7 @@ def _time_zone(obj, assessment, members):
 
 def _rename_last_saver(obj, assessment, members):
     # "last saved by <username>" (the admin shows a user as their username)
-    get_user_model().objects.filter(pk=members["lead"].pk).update(username="dara.chan")
+    get_user_model().objects.filter(username="former").update(username="dara.chan")
     return "dara.chan"
 
 
@@ -283,6 +285,18 @@ def test_a_superuser_who_is_no_member_gets_their_own_page(client, members, targe
     client.force_login(superuser)
     theirs = kept(client, target)
     assert theirs == fresh(client, target) and "root" in theirs
+
+
+def test_a_read_only_reader_sees_a_former_members_name_change(client, members, target):
+    """The staff role's page shows the assignee as text: also one who is no longer a member."""
+    former = get_user_model().objects.get(username="former")
+    Finding.objects.filter(pk=target.pk).update(assignee=former)
+    client.force_login(members["staff"])
+    before = kept(client, target)
+    get_user_model().objects.filter(pk=former.pk).update(username="sokha.former")
+    after = TOKEN.sub("", page(client, target))
+    assert "sokha.former" in after and "sokha.former" not in before
+    assert after == fresh(client, target)
 
 
 def test_refused_readers_are_never_served_a_copy(client, members, target):
