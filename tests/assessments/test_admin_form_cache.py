@@ -339,6 +339,15 @@ def test_the_readers_rights_elsewhere_show_at_once(client, members, target):
     assert superuser != in_group and superuser == fresh(client, target)
 
 
+def test_the_readers_role_in_another_assessment_shows_at_once(client, members, target, other_assessment):
+    """A read-only member who may edit evidence elsewhere gets the side menu's "Add" links."""
+    client.force_login(members["staff"])
+    before = kept(client, target)
+    MembershipFactory(assessment=other_assessment, user=members["staff"], role=Role.RESEARCHER)
+    after = TOKEN.sub("", page(client, target))
+    assert after != before and after == fresh(client, target)
+
+
 def test_khmer_readers_get_the_khmer_page(client, members, target):
     client.force_login(members["researcher"])
     english = kept(client, target)
