@@ -334,6 +334,9 @@ def test_the_readers_rights_elsewhere_show_at_once(client, members, target):
     researcher.groups.add(group)
     in_group = TOKEN.sub("", page(client, target))
     assert in_group != before and in_group == fresh(client, target)
+    group.permissions.set([Permission.objects.get(codename="view_notification")])  # the group's own change
+    regrouped = TOKEN.sub("", page(client, target))
+    assert regrouped != in_group and regrouped == fresh(client, target)
     get_user_model().objects.filter(pk=researcher.pk).update(is_superuser=True)
     superuser = TOKEN.sub("", page(client, target))
     assert superuser != in_group and superuser == fresh(client, target)
