@@ -1,11 +1,14 @@
 """Reusable querysets, above all: what may this user see."""
 
+from functools import lru_cache
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 
 from assessments.choices import FindingStatus, Role, Scope
-from assessments.models import Assessment, Citation, DataPoint, Finding, Membership, Source
+from assessments.models import Assessment, Attachment, Citation, DataPoint, Finding, Membership, Source
 from assessments.rules import EVIDENCE_ROLES, Perm, roles_with
 from indicators.choices import CategoryCode
 from indicators.models import Category, Indicator, Question, Theme
@@ -371,21 +374,36 @@ def finding_with_relations(user, pk):
     return objects["f"]
 
 
+def _next_finding_sql(select, assessment, finding, where="", order=""):
+    """The query of next_finding_for selecting ``select`` (aliases ``n``: the finding, ``ni``: its
+    indicator): the first of the rest in the framework's order, ``where`` narrowing and ``order``
+    ordering first; ``assessment`` and ``finding`` are SQL (a parameter or a column of an outer query).
+    Its own parameters: the user's id and the status left out, then any of ``where`` and ``order``."""
+    i_order = _column(Indicator, "order")
+    status, archived = _column(Finding, "status"), _column(Finding, "archived")
+    return (
+        f"SELECT {select} FROM {_table(Finding)} n JOIN {_table(Indicator)} ni"
+        f" ON ni.{_column(Indicator, 'id')} = n.{_column(Finding, 'indicator')}"
+        f" WHERE n.{_column(Finding, 'assessment')} = {assessment} AND n.{_column(Finding, 'assignee')} = %s"
+        f" AND NOT n.{archived} AND n.{status} <> %s AND n.{_column(Finding, 'id')} <> {finding}{where}"
+        f" ORDER BY {order}ni.{i_order}, n.{_column(Finding, 'id')} LIMIT 1"
+    )
+
+
 def next_finding_for(user, finding):
     """The user's next finding to work on after ``finding``: of the same assessment, assigned to them, not
     archived nor endorsed, the first in the framework's order after this one, else the first; with its
     indicator attached. One plain-SQL query (the ORM's two cost ~2 ms of CPU on every view of the form)."""
-    i_order = _column(Indicator, "order")
-    status, archived = _column(Finding, "status"), _column(Finding, "archived")
+    select = f"{rows.columns(Finding, 'n', connection)}, {rows.columns(Indicator, 'ni', connection)}"
+    # The parameters in the order they appear: assessment, user, status, finding, order.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {rows.columns(Finding, 'f', connection)}, {rows.columns(Indicator, 'i', connection)}"
-            f" FROM {_table(Finding)} f JOIN {_table(Indicator)} i"
-            f" ON i.{_column(Indicator, 'id')} = f.{_column(Finding, 'indicator')}"
-            f" WHERE f.{_column(Finding, 'assessment')} = %s AND f.{_column(Finding, 'assignee')} = %s"
-            f" AND NOT f.{archived} AND f.{status} <> %s AND f.{_column(Finding, 'id')} <> %s"
-            f" ORDER BY CASE WHEN i.{i_order} > %s THEN 0 ELSE 1 END, i.{i_order}, f.{_column(Finding, 'id')}"
-            " LIMIT 1",
+            _next_finding_sql(
+                select,
+                "%s",
+                "%s",
+                order=f"CASE WHEN ni.{_column(Indicator, 'order')} > %s THEN 0 ELSE 1 END, ",
+            ),
             [finding.assessment_id, user.pk, FindingStatus.ENDORSED, finding.pk, finding.indicator.order],
         )
         row = cursor.fetchone()
@@ -395,3 +413,140 @@ def next_finding_for(user, finding):
     following = rows.instance(Finding, row[:width], connection.alias)
     rows.attach(following, "indicator", rows.instance(Indicator, row[width:], connection.alias))
     return following
+
+
+def _all_columns(model, alias):
+    """SQL of one text of every column of ``model``'s row ``alias`` (toolkit.rows.encoded): it changes
+    with any change of the row, also one written by a queryset's ``update()`` (no ``updated``)."""
+    return rows.encoded(
+        *(f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields)
+    )
+
+
+@lru_cache(maxsize=4)
+def _finding_form_sql(vendor):
+    """The SQL of finding_form_state, built once per process (the vendor picks the aggregate)."""
+    user_model = get_user_model()
+    person = _table(user_model)
+    names = [f"u.{_column(user_model, n)}" for n in ("username", "first_name", "last_name")]
+
+    def each(select, source_sql):
+        """One text of the rows' texts, in id order."""
+        if vendor == "postgresql":
+            return f"(SELECT string_agg(r.v, ';' ORDER BY r.id) FROM (SELECT {select} {source_sql}) r)"
+        return f"(SELECT group_concat(r.v, ';') FROM (SELECT {select} {source_sql} ORDER BY 1) r)"
+
+    def of_finding(model, extra=""):
+        """Every row of ``model`` (an inline) of the finding: all its columns."""
+        fk = _column(model, "finding")
+        return each(
+            f"x.{_column(model, 'id')} AS id, {_all_columns(model, 'x')}{extra} AS v",
+            f"FROM {_table(model)} x WHERE x.{fk} = f.{_column(Finding, 'id')}",
+        )
+
+    def user_names(fk):
+        return f"(SELECT {rows.encoded(*names)} FROM {person} u WHERE u.{_column(user_model, 'id')} = {fk})"
+
+    membership = _table(Membership)
+    m_user, m_assessment, m_role = (_column(Membership, n) for n in ("user", "assessment", "role"))
+    groups = user_model._meta.get_field("groups").remote_field.through
+    user_perms = user_model._meta.get_field("user_permissions").remote_field.through
+    group_perms = Group._meta.get_field("permissions").remote_field.through
+    f_assessment = f"f.{_column(Finding, 'assessment')}"
+    parts = [
+        _all_columns(Finding, "f"),
+        _all_columns(Assessment, "a"),
+        _all_columns(Indicator, "i"),
+        f"(SELECT {_all_columns(Question, 'x')} FROM {_table(Question)} x WHERE x.id = i.{_column(Indicator, 'question')})",
+        f"(SELECT {_all_columns(Theme, 'x')} FROM {_table(Theme)} x WHERE x.id = (SELECT y.{_column(Question, 'theme')} FROM {_table(Question)} y WHERE y.id = i.{_column(Indicator, 'question')}))",
+        f"(SELECT {_all_columns(Category, 'x')} FROM {_table(Category)} x WHERE x.id = i.{_column(Indicator, 'category')})",
+        # "last saved by", and the assignee (who may no longer be a member)
+        user_names(f"f.{_column(Finding, 'updated_by')}"),
+        user_names(f"f.{_column(Finding, 'assignee')}"),
+        # the assignee choices (evidence_members: the members and their names)
+        each(
+            f"m.id AS id, {rows.encoded('m.id', f'm.{m_role}', f'm.{m_user}', *names)} AS v",
+            f"FROM {membership} m JOIN {person} u ON u.id = m.{m_user} WHERE m.{m_assessment} = {f_assessment}",
+        ),
+        # the source choices of the inlines: the assessment's sources
+        each(
+            f"x.id AS id, {_all_columns(Source, 'x')} AS v",
+            f"FROM {_table(Source)} x WHERE x.{_column(Source, 'assessment')} = {f_assessment}",
+        ),
+        of_finding(Citation),
+        of_finding(DataPoint),
+        of_finding(
+            Attachment, f" || ',' || COALESCE({user_names('x.' + _column(Attachment, 'uploaded_by'))}, '-')"
+        ),
+        # "next for you": next_finding_for's query (its id and code)
+        # (the first after this one, else the first: SQLite reads no outer column in a subquery's ORDER BY)
+        "COALESCE("
+        + ", ".join(
+            "("
+            + _next_finding_sql(
+                f"CAST(n.id AS TEXT) || ':' || ni.{_column(Indicator, 'code')}",
+                f_assessment,
+                f"f.{_column(Finding, 'id')}",
+                where,
+            )
+            + ")"
+            for where in (f" AND ni.{_column(Indicator, 'order')} > i.{_column(Indicator, 'order')}", "")
+        )
+        + ")",
+        # the reader: their names (the header), every membership (the sidebar's apps and links follow
+        # their roles everywhere), their groups and Django permissions (other apps' admins)
+        f"(SELECT {rows.encoded('u.is_superuser', 'u.is_staff', 'u.is_active', 'SUBSTR(u.password, 1, 1)', *names)} FROM {person} u WHERE u.id = %s)",
+        each(f"m.id AS id, {rows.encoded('m.id', f'm.{m_assessment}', f'm.{m_role}')} AS v", f"FROM {membership} m WHERE m.{m_user} = %s"),
+        each("g.id AS id, CAST(g.group_id AS TEXT) AS v", f"FROM {_table(groups)} g WHERE g.user_id = %s"),
+        each("p.id AS id, CAST(p.permission_id AS TEXT) AS v", f"FROM {_table(user_perms)} p WHERE p.user_id = %s"),
+        each(
+            "p.id AS id, CAST(p.group_id AS TEXT) || ':' || CAST(p.permission_id AS TEXT) AS v",
+            f"FROM {_table(group_perms)} p WHERE p.group_id IN (SELECT g.group_id FROM {_table(groups)} g WHERE g.user_id = %s)",
+        ),
+    ]  # fmt: skip
+    role = (
+        f"(SELECT m.{m_role} FROM {membership} m WHERE m.{m_assessment} = {f_assessment} AND m.{m_user} = %s)"
+    )
+    return (
+        f"SELECT {f_assessment}, {role}, "
+        + ", ".join(parts)
+        + f" FROM {_table(Finding)} f JOIN {_table(Assessment)} a ON a.id = {f_assessment}"
+        f" JOIN {_table(Indicator)} i ON i.id = f.{_column(Finding, 'indicator')}"
+        f" WHERE f.{_column(Finding, 'id')} = %s"
+    )
+
+
+def finding_form_state(user, pk):
+    """What the admin's finding form shows (assessments.admin.findings caches the page under it), read in
+    one plain-SQL query: None when there is no finding ``pk`` or ``user`` is not a member of its
+    assessment (and no superuser); else ``(assessment_id, role, values)``: the user's role there (None for
+    a superuser who is not a member) and a tuple that changes with everything the page shows —
+
+    - every column of the finding, its assessment (languages, scale, time zone, code), its indicator and
+      the indicator's question, theme and category (a queryset's ``update()`` changes no ``updated``);
+    - the names of who last saved it and of its assignee;
+    - the assignee choices (the assessment's members, their roles and names) and the inlines' source
+      choices (every column of the assessment's sources);
+    - every column of each citation, data point and attachment of the finding (and each uploader's
+      names): a row added, changed or deleted changes the text;
+    - the "next for you" finding (next_finding_for, here a subquery: its id and code);
+    - the reader: their flags, names and whether their password is usable (the header), every membership of theirs (the sidebar lists the
+      apps their roles anywhere open), their groups and Django permissions.
+    """
+    if not user.is_authenticated:
+        return None
+    sql = _finding_form_sql(connection.vendor)
+    # The parameters in the order they appear.
+    params = [user.pk, *[user.pk, FindingStatus.ENDORSED] * 2, *[user.pk] * 5, pk]
+    if not user.is_superuser:
+        sql += (
+            f" AND EXISTS (SELECT 1 FROM {_table(Membership)} m WHERE m.{_column(Membership, 'assessment')}"
+            f" = f.{_column(Finding, 'assessment')} AND m.{_column(Membership, 'user')} = %s)"
+        )
+        params.append(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0], row[1], tuple(row[2:])

@@ -24,6 +24,7 @@ from indicators.models import CatalogueTranslation, Category, Indicator, Questio
 from review import inputs, targets
 from review.choices import CommentStatus, Verdict
 from review.models import Comment, LastSeen, Vote
+from toolkit.rows import encoded as _encoded
 
 
 def _count(queryset, group_by):
@@ -221,15 +222,6 @@ FINDING_PAGE_COLUMNS = (
     "question_updated", "theme_updated", "seen_id", "seen_at", "seen_narrative", "seen_score",
     "seen_special_score",
 )  # fmt: skip
-
-
-def _encoded(*expressions):
-    """SQL joining ``expressions`` into one text that no other values give: each as its length, ":" and
-    its text, or "-" when NULL."""
-    return " || ',' || ".join(
-        f"CASE WHEN {e} IS NULL THEN '-' ELSE CAST(LENGTH(CAST({e} AS TEXT)) AS TEXT) || ':' || CAST({e} AS TEXT) END"
-        for e in expressions
-    )
 
 
 @lru_cache(maxsize=4)

@@ -21,9 +21,6 @@ LINK_REL = "noopener noreferrer nofollow"
 # digest of everything it depends on; bump when the sanitiser's output changes for the same input.
 MARKDOWN_CACHE_VERSION = "1"
 MARKDOWN_CACHE_SECONDS = 7 * 24 * 3600
-# A cached part of a page is rendered with this in place of the request's CSRF token; the request's own
-# is put in when the page is sent (``{% with_csrf_token %}``), so no copy carries anyone's token.
-CSRF_PLACEHOLDER = "csrf-token-of-the-request"
 
 
 class AttachmentFigures:

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.choices import Role
 from assessments.models import Assessment, Membership
-from review.rendering import CSRF_PLACEHOLDER
 from tests.factories import AssessmentFactory, MembershipFactory
+from toolkit.csrf import CSRF_PLACEHOLDER
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

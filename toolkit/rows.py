@@ -89,3 +89,12 @@ def attach(obj, field_name, related):
     """Give ``obj`` its related object ``related`` for ``field_name`` (a foreign key), as
     ``select_related`` does: reading ``obj.<field_name>`` then runs no query."""
     obj._meta.get_field(field_name).set_cached_value(obj, related)
+
+
+def encoded(*expressions):
+    """SQL joining ``expressions`` into one text that no other values give: each as its length, ":" and
+    its text, or "-" when NULL."""
+    return " || ',' || ".join(
+        f"CASE WHEN {e} IS NULL THEN '-' ELSE CAST(LENGTH(CAST({e} AS TEXT)) AS TEXT) || ':' || CAST({e} AS TEXT) END"
+        for e in expressions
+    )

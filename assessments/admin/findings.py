@@ -1,11 +1,17 @@
 """Findings: the researcher's form, saved through ``services.save_finding``."""
 
+import hashlib
+
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from assessments.admin.actions import FindingActionsMixin
@@ -19,10 +25,17 @@ from assessments.forms import (
     FINDING_FIELDS,
     FindingAdminForm,
 )
-from assessments.models import Attachment, Finding
-from assessments.queries import finding_with_relations, next_finding_for
+from assessments.models import Assessment, Attachment, Finding
+from assessments.queries import finding_form_state, finding_with_relations, next_finding_for
+from assessments.rules import Perm, perms_for
 from assessments.services import EditConflict, save_finding
 from assessments.uploads import StorageFailed, store_upload
+from toolkit import rows
+from toolkit.csrf import CSRF_PLACEHOLDER, with_request_token
+
+# How long a copy of the form page is kept. Its key changes with everything the page shows, so this only
+# bounds the memory old copies take.
+FORM_PAGE_SECONDS = 600
 
 
 @admin.register(Finding)
@@ -111,6 +124,62 @@ class FindingAdmin(
         obj = super().get_object(request, object_id, from_field)
         request._roamx_finding = obj  # inlines limit their source choices to this assessment
         return obj
+
+    # -- the form page, kept per version of everything it shows
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A plain GET of the form is served from a copy kept under the version of everything the page
+        shows (queries.finding_form_state) and of who reads it how (``_form_key``), rendered with
+        ``CSRF_PLACEHOLDER`` as its token and sent with the request's own. Anything else (a save, a
+        query string, a page that shows messages, a refused or missing finding) renders as before."""
+        if (
+            request.method != "GET"
+            or request.META.get("QUERY_STRING")
+            or form_url
+            or extra_context
+            or len(messages.get_messages(request))  # shown once: never kept, and the page must show them
+        ):
+            return super().change_view(request, object_id, form_url, extra_context)
+        pk = rows.primary_key(Finding, object_id)
+        state = None if pk is None else finding_form_state(request.user, pk)
+        if state is None:  # no such finding, or not a member: the admin's own answer (404)
+            return super().change_view(request, object_id, form_url, extra_context)
+        assessment_id, role, values = state
+        # The role was read with the state: perms_for needs no further query.
+        request.user.__dict__.setdefault("_roamx_roles", {})[assessment_id] = role
+        perms = perms_for(request.user, Assessment(pk=assessment_id))
+        if Perm.VIEW not in perms:
+            return super().change_view(request, object_id, form_url, extra_context)
+        key = self._form_key(request, pk, role, perms, values)
+        body = cache.get(key)
+        if body is not None:
+            return HttpResponse(with_request_token(body, request))
+        response = super().change_view(request, object_id, "", {"csrf_token": CSRF_PLACEHOLDER})
+        if not isinstance(response, TemplateResponse):
+            return response
+        response.render()
+        body = response.content.decode(response.charset)
+        if response.status_code == 200 and not len(messages.get_messages(request)):
+            cache.set(key, body, FORM_PAGE_SECONDS)
+        response.content = with_request_token(body, request)
+        return response
+
+    def _form_key(self, request, pk, role, perms, values):
+        """The key of a form page: what it shows (``values``), the reader, their role and permissions
+        (which fields are read-only, which fieldsets and buttons show), the path, the interface language
+        and the time zone. (A deploy's new code never reads these: a shared cache's keys carry the
+        deploy's stamp, settings.KEY_PREFIX.)"""
+        parts = [
+            pk,
+            request.user.pk,
+            role,
+            sorted(str(perm) for perm in perms),
+            request.path,
+            get_language(),
+            get_current_timezone_name(),
+            repr(values),
+        ]
+        return "admin-finding-form:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

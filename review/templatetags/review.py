@@ -3,12 +3,12 @@ import hashlib
 from django import template
 from django.core.cache import cache
 from django.template.defaulttags import CsrfTokenNode
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from assessments.queries import nav_assessments
-from review.rendering import CSRF_PLACEHOLDER, render_markdown
+from review.rendering import render_markdown
+from toolkit.csrf import CSRF_PLACEHOLDER, PLACEHOLDER_INPUT
 
 register = template.Library()
 
@@ -65,11 +65,6 @@ def topbar(context):
             html = str(bar.render(context))
         cache.set(key, html, TOPBAR_SECONDS)
     return with_csrf_token(context, html)
-
-
-PLACEHOLDER_INPUT = format_html(
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', CSRF_PLACEHOLDER
-)
 
 
 @register.simple_tag(takes_context=True)

@@ -28,9 +28,10 @@ from review.choices import Disposition, Verdict
 from review.forms import CommentForm, PreferenceForm, ResolveForm, ReviseForm, VoteForm
 from review.languages import reading_language, show_in
 from review.models import LastSeen, NotificationPreference
-from review.rendering import CSRF_PLACEHOLDER, AttachmentFigures, normalise_newlines, word_diff
+from review.rendering import AttachmentFigures, normalise_newlines, word_diff
 from review.views import comments, validation
 from review.views.base import Bound, add_errors, perm_flags, run_action
+from toolkit.csrf import CSRF_PLACEHOLDER
 
 
 @login_required

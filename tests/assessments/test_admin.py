@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -105,6 +106,8 @@ def test_changelist_queries_do_not_grow_with_the_number_of_findings(client, asse
 
 
 def _form_queries(client, obj):
+    """The queries of a render of the form (no kept copy: test_admin_form_cache tests those)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(change_url(obj)).status_code == 200
     return len(ctx)

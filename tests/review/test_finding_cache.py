@@ -22,8 +22,8 @@ from assessments.services import save_finding
 from indicators.models import Category, Indicator, Question, Theme
 from review import services
 from review.models import Comment, LastSeen, Vote
-from review.rendering import CSRF_PLACEHOLDER
 from tests.factories import CitationFactory, MembershipFactory, SourceFactory
+from toolkit.csrf import CSRF_PLACEHOLDER
 
 from .conftest import url_of
 
