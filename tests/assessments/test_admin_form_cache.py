@@ -289,7 +289,7 @@ def test_a_superuser_who_is_no_member_gets_their_own_page(client, members, targe
 
 def test_a_read_only_reader_sees_a_former_members_name_change(client, members, target):
     """The staff role's page shows the assignee as text: also one who is no longer a member."""
-    former = get_user_model().objects.get(username="former")
+    former = UserFactory(username="gone")  # not the last saver either
     Finding.objects.filter(pk=target.pk).update(assignee=former)
     client.force_login(members["staff"])
     before = kept(client, target)
