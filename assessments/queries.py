@@ -417,7 +417,11 @@ def next_finding_for(user, finding):
 
 def _all_columns(model, alias):
     """SQL of one text of every column of ``model``'s row ``alias`` (toolkit.rows.encoded): it changes
-    with any change of the row, also one written by a queryset's ``update()`` (no ``updated``)."""
+    with any change of the row, also one written by a queryset's ``update()`` (no ``updated``). On
+    PostgreSQL the row's own text (``(1,"a, b",)``: values quoted where they need it, NULL empty), which
+    the planner takes as one expression where the columns one by one cost it 2–3 ms a query."""
+    if connection.vendor == "postgresql":
+        return f"CAST({alias} AS TEXT)"
     return rows.encoded(
         *(f"{alias}.{connection.ops.quote_name(f.column)}" for f in model._meta.concrete_fields)
     )
