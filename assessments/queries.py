@@ -330,6 +330,18 @@ def with_role_labels(assessments):
     return rows
 
 
+def _member_of_finding(user):
+    """SQL to add to a WHERE on the finding ``f`` (and its parameters): ``user`` is a member of its
+    assessment; nothing for a superuser, who sees every finding."""
+    if user.is_superuser:
+        return "", []
+    clause = (
+        f" AND EXISTS (SELECT 1 FROM {_table(Membership)} m WHERE m.{_column(Membership, 'assessment')}"
+        f" = f.{_column(Finding, 'assessment')} AND m.{_column(Membership, 'user')} = %s)"
+    )
+    return clause, [user.pk]
+
+
 def finding_with_relations(user, pk):
     """The finding ``pk`` if ``user`` may see it (``assessments_for``), with its indicator (and the
     indicator's question, theme and category), assessment and assignee attached as ``select_related``
@@ -353,13 +365,8 @@ def finding_with_relations(user, pk):
         f" = {parent}.{_column(models[parent], fk)}"
         for alias, model, parent, fk in parts[1:]
     )
-    where, params = f"f.{_column(Finding, 'id')} = %s", [pk]
-    if not user.is_superuser:
-        where += (
-            f" AND EXISTS (SELECT 1 FROM {_table(Membership)} m WHERE m.{_column(Membership, 'assessment')}"
-            f" = f.{_column(Finding, 'assessment')} AND m.{_column(Membership, 'user')} = %s)"
-        )
-        params.append(user.pk)
+    member, member_params = _member_of_finding(user)
+    where, params = f"f.{_column(Finding, 'id')} = %s{member}", [pk, *member_params]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {select} FROM {_table(Finding)} f {joins} WHERE {where}", params)
         row = cursor.fetchone()
@@ -542,12 +549,9 @@ def finding_form_state(user, pk):
     sql = _finding_form_sql(connection.vendor)
     # The parameters in the order they appear.
     params = [user.pk, *[user.pk, FindingStatus.ENDORSED] * 2, *[user.pk] * 5, pk]
-    if not user.is_superuser:
-        sql += (
-            f" AND EXISTS (SELECT 1 FROM {_table(Membership)} m WHERE m.{_column(Membership, 'assessment')}"
-            f" = f.{_column(Finding, 'assessment')} AND m.{_column(Membership, 'user')} = %s)"
-        )
-        params.append(user.pk)
+    member, member_params = _member_of_finding(user)
+    sql += member
+    params += member_params
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
