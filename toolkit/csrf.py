@@ -25,3 +25,13 @@ def with_request_token(html, request):
     """``html`` with the request's own token (``get_token``: the CSRF cookie is then set, as a render of
     ``{% csrf_token %}`` sets it)."""
     return with_token(html, get_token(request))
+
+
+def with_context_token(html, context):
+    """``html`` with the token of a template's context (the one ``{% csrf_token %}`` writes there, so a page
+    whose parts come from different copies carries one token throughout); without one — a context with no
+    request — the inputs are left out, as ``{% csrf_token %}`` leaves them out."""
+    token = context.get("csrf_token")
+    if not token or str(token) == "NOTPROVIDED":
+        return html.replace(PLACEHOLDER_INPUT, "")
+    return with_token(html, str(token))

@@ -2,13 +2,12 @@ import hashlib
 
 from django import template
 from django.core.cache import cache
-from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from assessments.queries import nav_assessments
 from review.rendering import render_markdown
-from toolkit.csrf import CSRF_PLACEHOLDER, PLACEHOLDER_INPUT
+from toolkit.csrf import CSRF_PLACEHOLDER, with_context_token
 
 register = template.Library()
 
@@ -24,12 +23,6 @@ def markdown_filter(text, figures=None):
 def editable_by(comment, user):
     """Whether ``user`` may edit ``comment`` now: the same rule the service applies."""
     return comment.can_edit(user)
-
-
-@register.inclusion_tag("review/_nav.html", takes_context=True)
-def review_nav(context):
-    """Nav links to the review of each assessment the user belongs to (one plain-SQL query)."""
-    return {"assessments": nav_assessments(context["user"])}
 
 
 # How long a copy of a reader's top bar is kept: its key changes with everything it shows, so this only
@@ -70,6 +63,6 @@ def topbar(context):
 @register.simple_tag(takes_context=True)
 def with_csrf_token(context, html):
     """``{% with_csrf_token html %}``: ``html`` (a cached part rendered with ``CSRF_PLACEHOLDER`` as its
-    token) with every form's token input replaced by this request's, as ``{% csrf_token %}`` writes it
-    here. Only the whole input is replaced: text in the part is escaped, so it cannot contain one."""
-    return mark_safe(html.replace(PLACEHOLDER_INPUT, CsrfTokenNode().render(context)))
+    token) with every form's token input carrying the one ``{% csrf_token %}`` writes in this context
+    (toolkit.csrf.with_context_token)."""
+    return mark_safe(with_context_token(html, context))
