@@ -15,7 +15,7 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium nginx openssl systemd redis-serv
 # The demo server runs with DEBUG on an embedded SQLite database.
 DEMO_ENV := DEBUG=1
 
-.PHONY: run test lint format bench bench-load system-run system-test venv install install-test migrate demo worker clean messages i18n-missing bench-workshop
+.PHONY: run test lint format bench bench-profile bench-load system-run system-test venv install install-test migrate demo worker clean messages i18n-missing bench-workshop
 
 run: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
@@ -44,12 +44,14 @@ format: install-test
 	$(BIN)/ruff check --fix .
 
 bench: install-test
-	@set -e; for script in benchmarks/*.py; do \
-	  [ -e "$$script" ] || { echo "no benchmarks yet"; break; }; \
-	  echo "== $$script"; DEBUG=1 $(BIN)/python "$$script"; \
-	done
+	@echo "== benchmarks/report_pdf.py"; DEBUG=1 $(BIN)/python benchmarks/report_pdf.py
+	@$(MAKE) --no-print-directory bench-profile
 	@$(MAKE) --no-print-directory bench-load
 	@$(MAKE) --no-print-directory bench-workshop
+
+# The load benchmark's pages in-process, on a throwaway PostgreSQL database (see benchmarks/profile.sh).
+bench-profile: install-test
+	@echo "== benchmarks/profile.sh"; benchmarks/profile.sh
 
 # gunicorn on PostgreSQL under wrk (LOAD_DURATION=5s for a quick run; see benchmarks/load.sh).
 bench-load: install-test
