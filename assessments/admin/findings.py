@@ -167,7 +167,10 @@ class FindingAdmin(
     def _form_key(self, request, pk, role, perms, values):
         """The key of a form page: what it shows (``values``), the reader, their role and permissions
         (which fields are read-only, which fieldsets and buttons show), the path, the interface language
-        and the time zone. (A deploy's new code never reads these: a shared cache's keys carry the
+        and the zone active when the key is made. That zone is settings.TIME_ZONE, which no part of the page
+        shows: the page switches to the assessment's zone (scoped.py, activate_for), which is among
+        ``values``; it stays in the key so that a page shown in the request's own zone could never be
+        served across zones. (A deploy's new code never reads these: a shared cache's keys carry the
         deploy's stamp, settings.KEY_PREFIX.)"""
         parts = [
             pk,

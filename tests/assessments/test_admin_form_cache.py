@@ -213,6 +213,14 @@ def _rename_last_saver(obj, assessment, members):
     return "dara.chan"
 
 
+def _unusable_password(obj, assessment, members):
+    # The admin's user tools link "Change password" only for a usable password (an account signed in
+    # through single sign-on has none).
+    reader = members["researcher"]
+    reader.set_unusable_password()
+    get_user_model().objects.filter(pk=reader.pk).update(password=reader.password)
+
+
 def _next_finding(obj, assessment, members):
     other = another(assessment, obj)
     Finding.objects.filter(pk=other.pk).update(assignee=members["researcher"])
@@ -223,7 +231,7 @@ MUTATIONS = [
     _add_citation, _edit_citation, _delete_citation, _add_data_point, _edit_data_point, _delete_data_point,
     _add_attachment, _edit_attachment, _delete_attachment, _rename_source, _add_source, _delete_source,
     _rename_assignee, _add_member, _edit_finding_by_update, _edit_indicator, _edit_question, _edit_theme, _edit_category,
-    _second_language, _time_zone, _rename_last_saver, _next_finding,
+    _second_language, _time_zone, _rename_last_saver, _next_finding, _unusable_password,
 ]  # fmt: skip
 
 
@@ -233,6 +241,9 @@ def test_every_change_shows_at_once(client, assessment, members, target, mutate)
     before = kept(client, target)
     assert copies()
     shown = mutate(target, assessment, members)
+    client.force_login(
+        get_user_model().objects.get(pk=members["researcher"].pk)
+    )  # a new password ends sessions
     after = TOKEN.sub("", page(client, target))
     assert after != before
     if shown:
