@@ -241,9 +241,8 @@ def test_every_change_shows_at_once(client, assessment, members, target, mutate)
     before = kept(client, target)
     assert copies()
     shown = mutate(target, assessment, members)
-    client.force_login(
-        get_user_model().objects.get(pk=members["researcher"].pk)
-    )  # a new password ends sessions
+    # A new password ends the reader's sessions: sign in again.
+    client.force_login(get_user_model().objects.get(pk=members["researcher"].pk))
     after = TOKEN.sub("", page(client, target))
     assert after != before
     if shown:
