@@ -106,46 +106,31 @@ def test_a_repeat_visit_is_the_fresh_page_with_fewer_queries_not_growing_with_ro
     assert len(more) == hits
 
 
-def _add_citation(obj, assessment, members):
-    CitationFactory(finding=obj, locator="chapter 9")
-    return "chapter 9"
+def _evidence_changes(model, factory, field, added, edited):
+    """Adding, editing (by a queryset's update) and deleting one kind of the finding's evidence rows: each
+    change returns the text it makes appear, if any."""
+
+    def add(obj, assessment, members):
+        factory(finding=obj, **{field: added})
+        return added
+
+    def edit(obj, assessment, members):
+        model.objects.filter(finding=obj).update(**{field: edited})
+        return edited
+
+    def delete(obj, assessment, members):
+        model.objects.filter(finding=obj).delete()
+
+    for change in (add, edit, delete):
+        change.__name__ = f"_{change.__name__}_{model._meta.model_name}"
+    return [add, edit, delete]
 
 
-def _edit_citation(obj, assessment, members):
-    Citation.objects.filter(finding=obj).update(locator="annex B")
-    return "annex B"
-
-
-def _delete_citation(obj, assessment, members):
-    Citation.objects.filter(finding=obj).delete()
-
-
-def _add_data_point(obj, assessment, members):
-    DataPointFactory(finding=obj, unit="subscriptions per 100")
-    return "subscriptions per 100"
-
-
-def _edit_data_point(obj, assessment, members):
-    DataPoint.objects.filter(finding=obj).update(unit="per household")
-    return "per household"
-
-
-def _delete_data_point(obj, assessment, members):
-    DataPoint.objects.filter(finding=obj).delete()
-
-
-def _add_attachment(obj, assessment, members):
-    AttachmentFactory(finding=obj, description="A second scan")
-    return "A second scan"
-
-
-def _edit_attachment(obj, assessment, members):
-    Attachment.objects.filter(finding=obj).update(description="The amended law")
-    return "The amended law"
-
-
-def _delete_attachment(obj, assessment, members):
-    Attachment.objects.filter(finding=obj).delete()
+EVIDENCE_CHANGES = [
+    *_evidence_changes(Citation, CitationFactory, "locator", "chapter 9", "annex B"),
+    *_evidence_changes(DataPoint, DataPointFactory, "unit", "subscriptions per 100", "per household"),
+    *_evidence_changes(Attachment, AttachmentFactory, "description", "A second scan", "The amended law"),
+]
 
 
 def _rename_source(obj, assessment, members):
@@ -228,8 +213,7 @@ def _next_finding(obj, assessment, members):
 
 
 MUTATIONS = [
-    _add_citation, _edit_citation, _delete_citation, _add_data_point, _edit_data_point, _delete_data_point,
-    _add_attachment, _edit_attachment, _delete_attachment, _rename_source, _add_source, _delete_source,
+    *EVIDENCE_CHANGES, _rename_source, _add_source, _delete_source,
     _rename_assignee, _add_member, _edit_finding_by_update, _edit_indicator, _edit_question, _edit_theme, _edit_category,
     _second_language, _time_zone, _rename_last_saver, _next_finding, _unusable_password,
 ]  # fmt: skip
