@@ -26,6 +26,11 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Heartbeat files on a RAM disk where there is one: a slow disk must not make workers look dead.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# gunicorn's control socket (`gunicornc`, gunicorn 25.1 and later) only where asked for: by default it is
+# made in $XDG_RUNTIME_DIR or $HOME/.gunicorn, which the service's user cannot write (ProtectSystem=strict,
+# ProtectHome in roamx-web.service) and which two instances on one machine would share.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
