@@ -11,6 +11,7 @@ from assessments.models import Finding
 from publication.models import Publication
 from publication.services import save_publication
 from reports.choices import ExportFormat, ExportStatus
+from tests.answers import read_and_close
 from tests.factories import AssessmentFactory, PublicationFactory, RecommendationFactory, ReportExportFactory
 from tests.publication.conftest import COMMENT, DRAFT, ENDORSED, MAB_NAME, VOTE
 
@@ -28,15 +29,9 @@ def finished_export(assessment, fmt, data):
 
 
 def body(answer):
-    """A 200's bytes; a file answer's file is closed here (``answer.close()`` would close the database
-    connection the test still uses)."""
+    """A 200's bytes (tests.answers.read_and_close)."""
     assert answer.status_code == 200
-    if not answer.streaming:
-        return answer.content
-    data = b"".join(answer.streaming_content)
-    for close in answer._resource_closers:
-        close()
-    return data
+    return read_and_close(answer)
 
 
 def test_anonymous_sees_the_public_content_and_nothing_private(client, published):

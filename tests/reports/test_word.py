@@ -15,6 +15,7 @@ from reports.choices import ExportFormat, ExportStatus, SectionKind
 from reports.models import Recommendation, ReportExport, ReportSection
 from reports.services import request_export
 from reports.worker import run_export
+from tests.answers import read_and_close
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import RecommendationFactory
 
@@ -171,9 +172,7 @@ def test_roles_on_the_word_export_and_download(
     assert answer.status_code == download_status
     if download_status == 200:
         assert answer["Content-Disposition"].endswith('.docx"')
-        b"".join(answer.streaming_content)
-        for close in answer._resource_closers:
-            close()
+        read_and_close(answer)
 
 
 def test_an_unknown_format_is_refused_with_a_message(client, report, members):
